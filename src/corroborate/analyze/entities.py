@@ -1,0 +1,112 @@
+"""Named entities and one key per real entity within an article.
+
+"Prime Minister Fumio Kishida", "Fumio Kishida", "Kishida" and "Mr. Kishida" get one key; an
+organisation and its acronym ("the International Atomic Energy Agency", "IAEA") too. Keys are
+``LABEL:normalised-full-name`` so they can be matched across articles later.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+ENTITY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "FAC", "PRODUCT",
+                 "WORK_OF_ART", "LAW", "LANGUAGE"}
+TITLES = {
+    "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "lord", "lady", "president",
+    "prime", "minister", "secretary", "general", "gen", "sen", "senator", "rep",
+    "representative", "gov", "governor", "mayor", "king", "queen", "prince", "princess",
+    "chancellor", "premier", "chairman", "chairwoman", "chair", "judge", "justice", "pope",
+    "rev", "reverend", "col", "colonel", "capt", "captain", "lt", "sgt", "adm", "admiral",
+    "st", "saint", "former", "deputy", "vice", "foreign", "defense", "defence", "finance",
+    "the", "chief", "executive", "ceo", "spokesperson", "spokesman", "spokeswoman",
+}
+_POSSESSIVE = re.compile(r"(?:'s|’s|')$")
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySpan:
+    start: int
+    end: int
+    text: str
+    label: str
+
+
+def name_tokens(text: str) -> list[str]:
+    """Lower-case, accent-free name words without titles or possessives."""
+    text = _POSSESSIVE.sub("", text.strip())
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    words = re.findall(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*", text.lower())
+    while words and words[0].rstrip(".") in TITLES:
+        words = words[1:]
+    return words
+
+
+def slug(words: Sequence[str]) -> str:
+    return "-".join(words)
+
+
+def _acronym(words: Sequence[str]) -> str:
+    return "".join(w[0] for w in words if w not in {"of", "the", "and", "for", "on", "in"})
+
+
+def assign_keys(spans: Sequence[EntitySpan]) -> list[str]:
+    """One key per span; spans naming the same entity within the article share it."""
+    canonical: dict[tuple[str, str], list[str]] = {}  # (label group, slug) -> words
+    keys: list[str] = []
+    # Longest names first so that short forms attach to the full form.
+    order = sorted(range(len(spans)), key=lambda i: -len(name_tokens(spans[i].text)))
+    result: dict[int, str] = {}
+    for i in order:
+        span = spans[i]
+        words = name_tokens(span.text) or [span.text.lower()]
+        group = _group(span.label)
+        key_words = _match_existing(canonical, group, words, span)
+        if key_words is None:
+            key_words = words
+            canonical[(group, slug(words))] = words
+        result[i] = f"{group}:{slug(key_words)}"
+    keys = [result[i] for i in range(len(spans))]
+    return keys
+
+
+def _group(label: str) -> str:
+    # spaCy often labels the same organisation ORG in one place and GPE/NORP in another only
+    # for countries; keep PERSON apart, fold GPE/LOC (places) together.
+    if label in {"GPE", "LOC"}:
+        return "GPE"
+    return label
+
+
+def _match_existing(canonical: dict[tuple[str, str], list[str]], group: str,
+                    words: list[str], span: EntitySpan) -> list[str] | None:
+    if (group, slug(words)) in canonical:
+        return canonical[(group, slug(words))]
+    candidates = [w for (g, _), w in canonical.items() if g == group]
+    if group == "PERSON":
+        # "Kishida" -> "Fumio Kishida"; "Fumio" alone too, but only when unambiguous.
+        hits = [w for w in candidates if set(words) <= set(w) and words[-1] in w]
+        if len(hits) == 1:
+            return hits[0]
+        surname_hits = [w for w in candidates if w[-1] == words[-1]]
+        if len(words) == 1 and len(surname_hits) == 1:
+            return surname_hits[0]
+        return None
+    if group in {"ORG", "GPE", "NORP", "FAC", "EVENT"}:
+        raw = span.text.strip()
+        if raw.isupper() and 2 <= len(raw) <= 8:
+            hits = [w for w in candidates if _acronym(w) == raw.lower()]
+            if len(hits) == 1:
+                return hits[0]
+        hits = [w for w in candidates if len(words) < len(w) and _contains(w, words)]
+        if len(hits) == 1 and group == "ORG":
+            return hits[0]
+    return None
+
+
+def _contains(longer: Sequence[str], shorter: Sequence[str]) -> bool:
+    n = len(shorter)
+    return any(list(longer[i : i + n]) == list(shorter) for i in range(len(longer) - n + 1))

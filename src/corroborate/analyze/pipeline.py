@@ -1,0 +1,229 @@
+"""The per-article analysis: sentences, entities, quantities, dates, quotes, attributions."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from corroborate.analyze.dates import (
+    clean_expression,
+    looks_like_date,
+    parse_published,
+    resolve_date,
+)
+from corroborate.analyze.entities import ENTITY_LABELS, EntitySpan, assign_keys
+from corroborate.analyze.nlp import load_nlp, model_version
+from corroborate.analyze.quantities import DURATION_UNITS, find_quantities, singular
+from corroborate.analyze.quotes import extract_quotes_and_attributions
+from corroborate.model import Analysis, Article, DateMention, Entity, Quantity, Sentence
+
+ANALYZER_VERSION = "corroborate-analyzer/1"
+_FUTURE = re.compile(r"\b(?:will|'ll|shall|scheduled|due to|upcoming|expected to|plans? to"
+                     r"|is to|are to|next)\b", re.IGNORECASE)
+_COMPOUND_AGO = re.compile(
+    r"\b(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
+    r"(?:years?|months?|weeks?)(?:,\s*|\s+and\s+)$", re.IGNORECASE)
+_PAST = re.compile(r"\b(?:was|were|had|did|said|ago|last)\b", re.IGNORECASE)
+_CLOCK = re.compile(r"\d{1,2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?)|\d{1,2}:\d{2}", re.IGNORECASE)
+_DURATION_WORDS = set(DURATION_UNITS)
+
+
+class Analyzer:
+    """Runs the spaCy pipeline and the rules over articles. Load once, reuse for many."""
+
+    def __init__(self, nlp: Any | None = None) -> None:
+        self.nlp = nlp if nlp is not None else load_nlp()
+        self.version = f"{ANALYZER_VERSION}+{model_version()}" if nlp is None else \
+            ANALYZER_VERSION
+
+    def analyze(self, article: Article) -> Analysis:
+        return analysis_from_doc(article, self.nlp(article.text), self.version)
+
+    def analyze_many(self, articles: Iterable[Article], *, batch_size: int = 32,
+                     n_process: int = 1) -> Iterator[Analysis]:
+        """Analyses in input order; ``n_process > 1`` parses in worker processes."""
+        buffered = list(articles) if n_process > 1 else None
+        source: Iterable[Article] = buffered if buffered is not None else articles
+        pairs = self.nlp.pipe(((a.text, a) for a in source), as_tuples=True,
+                              batch_size=batch_size, n_process=n_process)
+        for doc, article in pairs:
+            yield analysis_from_doc(article, doc, self.version)
+
+
+_DEFAULT: Analyzer | None = None
+
+
+def analyze(article: Article) -> Analysis:
+    """Analyse one article with the packaged English model (loaded on first use)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Analyzer()
+    return _DEFAULT.analyze(article)
+
+
+def _sentences(doc: Any, text: str) -> list[Sentence]:
+    result: list[Sentence] = []
+    for sent in doc.sents:
+        start = sent.start_char
+        end = sent.end_char
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            result.append(Sentence(len(result), start, end))
+    return result
+
+
+def analysis_from_doc(article: Article, doc: Any, version: str) -> Analysis:
+    text = article.text
+    sentences = _sentences(doc, text)
+    starts = [s.start for s in sentences]
+
+    def sentence_of(offset: int) -> int:
+        return max(0, bisect.bisect_right(starts, offset) - 1)
+
+    published = parse_published(article.published)
+
+    # Entities.
+    ent_spans = [EntitySpan(e.start_char, e.end_char, e.text, e.label_) for e in doc.ents
+                 if e.label_ in ENTITY_LABELS]
+    keys = assign_keys(ent_spans)
+    entities = tuple(Entity(sentence_of(s.start), s.start, s.end, s.label, k)
+                     for s, k in zip(ent_spans, keys, strict=True))
+
+    # Dates: spaCy DATE entities that name a calendar point (durations go to quantities).
+    dates: list[DateMention] = []
+    skip: list[tuple[int, int]] = []
+    for ent in doc.ents:
+        if ent.label_ == "TIME":
+            for m in _CLOCK.finditer(ent.text):
+                skip.append((ent.start_char + m.start(), ent.start_char + m.end()))
+            continue
+        if ent.label_ != "DATE":
+            continue
+        if _is_duration(ent.text) or not looks_like_date(ent.text):
+            continue
+        sent_index = sentence_of(ent.start_char)
+        start, end = _trim_date(ent)
+        expression = text[start:end]
+        compound = _COMPOUND_AGO.search(text[max(0, start - 40) : start])
+        if compound and clean_expression(expression).endswith("ago"):
+            start -= len(compound.group(0))
+            expression = text[start:end]
+        value = resolve_date(expression, published, future=_is_future(ent))
+        dates.append(DateMention(sent_index, start, end, value))
+        skip.append((start, end))
+
+    # Quantities: the text scanner, with dates skipped and spaCy naming the counted noun.
+    char_to_token = {t.idx: t for t in doc}
+
+    def counted_noun(start: int, end: int) -> tuple[str, int] | None:
+        token = _token_at(doc, char_to_token, end - 1)
+        if token is None:
+            return None
+        head = token
+        # climb number compounds ("1.2 million" -> "million" -> noun)
+        for _ in range(3):
+            if head.dep_ in {"nummod", "compound", "quantmod"} and head.head.i > head.i:
+                head = head.head
+            else:
+                break
+        if head is token or head.pos_ not in {"NOUN", "PROPN", "ADJ"}:
+            nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
+            if nxt is not None and nxt.pos_ in {"NOUN", "ADJ"} and nxt.is_alpha \
+                    and nxt.lower_ in {"dead", "injured", "wounded", "missing", "killed"}:
+                return nxt.lower_, nxt.idx + len(nxt.text)
+            if nxt is not None and nxt.pos_ == "NOUN" and nxt.is_alpha:
+                return _lemma(nxt), nxt.idx + len(nxt.text)
+            return None
+        if head.lower_ in {"percent"}:
+            return None
+        return _lemma(head), head.idx + len(head.text)
+
+    quantities = tuple(
+        Quantity(sentence_of(q.start), q.start, q.end, q.value, q.unit, q.kind,  # type: ignore[arg-type]
+                 q.approximate, q.qualifier)
+        for q in find_quantities(text, skip=skip, counted_noun=counted_noun)
+    )
+
+    quotes, attributions = extract_quotes_and_attributions(doc, sentence_of, text)
+    return Analysis(
+        article=article,
+        sentences=tuple(sentences),
+        entities=entities,
+        quantities=quantities,
+        dates=tuple(dates),
+        quotes=tuple(quotes),
+        attributions=tuple(attributions),
+        analyzer=version,
+    )
+
+
+def _is_future(ent: Any) -> bool:
+    """Whether the clause a date sits in speaks of the future ("will meet on Friday", "the forum
+    ends on Tuesday"), judged from the governing verb's tense and auxiliaries."""
+    token = ent.root
+    for _ in range(6):
+        if token.pos_ in {"VERB", "AUX"}:
+            break
+        if token.head.i == token.i:
+            break
+        token = token.head
+    if token.pos_ not in {"VERB", "AUX"}:
+        return bool(_FUTURE.search(ent.sent.text)) and not _PAST.search(ent.sent.text)
+    # "is preparing to replace ... in June": the infinitive's tense is its governor's.
+    while (token.tag_ == "VB" and token.dep_ in {"xcomp", "advcl"}
+           and any(c.lower_ == "to" for c in token.children) and token.head.i != token.i):
+        token = token.head
+    aux = {c.lower_ for c in token.children if c.dep_ in {"aux", "auxpass"}}
+    if aux & {"will", "'ll", "shall", "wo"}:
+        return True
+    if aux & {"would", "had", "has", "have", "did", "was", "were"}:
+        return False
+    if token.tag_ in {"VBD", "VBN"}:
+        return False
+    if token.tag_ in {"VBZ", "VBP"} and token.lemma_ not in {"say", "be", "have", "tell"}:
+        return True
+    if token.tag_ == "VBG" and aux & {"is", "are", "am", "'s", "'re"}:
+        return True
+    if token.tag_ == "VB" and any(c.lower_ == "to" for c in token.children):
+        return bool(_FUTURE.search(ent.sent.text))
+    return False
+
+
+def _lemma(token: Any) -> str:
+    lemma = token.lemma_.lower() if token.lemma_ else ""
+    return singular(lemma) if lemma and lemma != "-pron-" else singular(token.text)
+
+
+def _token_at(doc: Any, char_to_token: dict[int, Any], offset: int) -> Any | None:
+    for token in doc:
+        if token.idx <= offset < token.idx + len(token.text):
+            return token
+    return char_to_token.get(offset)
+
+
+def _is_duration(text: str) -> bool:
+    expr = clean_expression(text)
+    if expr.endswith("ago") or expr.startswith(("last", "next", "this", "past")):
+        return False
+    words = re.findall(r"[a-z]+", expr)
+    has_number = bool(re.search(r"\d", expr)) or any(
+        w in {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+              "eleven", "twelve", "a", "an", "half", "several", "few", "couple", "dozen"}
+        for w in words)
+    return has_number and any(w in _DURATION_WORDS for w in words)
+
+
+def _trim_date(ent: Any) -> tuple[int, int]:
+    """The date span without a leading preposition or trailing punctuation."""
+    tokens = list(ent)
+    while tokens and tokens[0].lower_ in {"on", "in", "since", "by", "until", "the"} and \
+            len(tokens) > 1 and tokens[0].lower_ != "the":
+        tokens = tokens[1:]
+    while len(tokens) > 1 and tokens[-1].is_punct:
+        tokens = tokens[:-1]
+    return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)

@@ -1,0 +1,345 @@
+"""Direct quotes with their speakers, and reported statements with their sources.
+
+Works on a parsed spaCy Doc: reporting verbs ("said", "told reporters", "added", "quoted ... as
+saying") and their subjects, "according to X", pronoun speakers resolved to the most recent
+compatible named speaker, and quotes that carry on without a cue inheriting the speaker of the
+quote before them in the same or previous paragraph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from corroborate.analyze.quote_spans import QuoteSpan, find_quote_spans
+from corroborate.analyze.sources import SourceInfo, appositive_role, classify, phrase_tokens
+from corroborate.model import Attribution, Quote
+
+SPEECH_VERBS = {
+    "say", "tell", "add", "state", "announce", "claim", "insist", "confirm", "deny", "explain",
+    "note", "warn", "argue", "report", "write", "acknowledge", "admit", "assert", "declare",
+    "reveal", "stress", "emphasize", "emphasise", "comment", "reply", "respond", "recall",
+    "conclude", "vow", "pledge", "promise", "allege", "predict", "quote", "ask",
+    "urge", "indicate", "maintain", "contend", "tweet", "complain", "concede", "caution",
+    "observe", "remark", "suggest", "estimate", "testify", "inform", "brief", "disclose",
+    "underline",
+}
+# Verbs that report a statement even with a plain noun object ("the ministry confirmed the
+# deaths").
+NOUN_OBJECT_VERBS = {"confirm", "announce", "report", "deny", "reveal", "disclose"}
+CUE_OBJECTS = {"reporters", "journalists", "the press", "lawmakers", "parliament"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Speaker:
+    info: SourceInfo
+    cue: str
+    sentence: int
+
+
+def _cue_text(verb: Any) -> str:
+    """The reporting words: "said", "told reporters", "said in a statement"."""
+    words = [verb.text]
+    for child in verb.children:
+        if child.dep_ in {"dobj", "dative"} and verb.lemma_ == "tell":
+            obj = " ".join(t.text for t in child.subtree)
+            if obj.lower() in CUE_OBJECTS or len(obj.split()) <= 3:
+                words.append(obj)
+        if child.dep_ == "prt" and verb.lemma_ == "point":
+            words.append(child.text)
+    for child in verb.children:
+        if child.dep_ == "prep" and child.lower_ in {"in", "on", "at"}:
+            pobj = [c for c in child.children if c.dep_ == "pobj"]
+            if pobj and pobj[0].lemma_ in {"statement", "interview", "briefing", "release",
+                                             "conference", "post", "message", "email",
+                                             "letter", "speech", "television", "radio"}:
+                words.append(" ".join(t.text for t in child.subtree))
+    return " ".join(words)
+
+
+def _subject(verb: Any) -> Any | None:
+    for child in verb.children:
+        if child.dep_ in {"nsubj", "nsubjpass"}:
+            return child
+    if verb.dep_ == "conj":
+        return _subject(verb.head)
+    return None
+
+
+def _inside(token: Any, spans: Sequence[QuoteSpan]) -> bool:
+    return any(s.open <= token.idx < s.close for s in spans)
+
+
+def _full_names(doc: Any) -> dict[str, str]:
+    """Map every form a person is named by to the fullest form in the article."""
+    from corroborate.analyze.entities import name_tokens
+
+    persons = [e for e in doc.ents if e.label_ == "PERSON"]
+    fullest: dict[str, str] = {}
+    for ent in sorted(persons, key=lambda e: -len(name_tokens(e.text))):
+        words = name_tokens(ent.text)
+        if not words:
+            continue
+        best = None
+        for other in fullest.values():
+            other_words = name_tokens(other)
+            if set(words) <= set(other_words) and words[-1] in other_words:
+                best = other
+                break
+        fullest[ent.text] = best or ent.text
+        fullest.setdefault(words[-1], best or ent.text)
+    return fullest
+
+
+class _Context:
+    """Speakers seen so far, for pronouns and cue-less quotes."""
+
+    def __init__(self) -> None:
+        self.speakers: list[_Speaker] = []
+        self.roles: dict[str, str] = {}
+
+    def resolve(self, info: SourceInfo) -> SourceInfo:
+        if not info.pronoun:
+            if info.role is None and info.name in self.roles:
+                return SourceInfo(info.name, info.kind, info.named, self.roles[info.name],
+                                  info.start, info.end, info.pronoun, info.gender)
+            return info
+        pron = info.name.lower()
+        for prev in reversed(self.speakers):
+            p = prev.info
+            if pron in {"he", "she", "him", "her", "i"}:
+                if p.kind != "person" or p.pronoun:
+                    continue
+                if info.gender and p.gender and info.gender != p.gender:
+                    continue
+            elif pron == "it":
+                if p.kind not in {"organisation", "government", "media"}:
+                    continue
+            elif pron in {"they", "them", "we"} and p.kind == "person" and p.named:
+                continue
+            return SourceInfo(p.name, p.kind, p.named, p.role or self.roles.get(p.name),
+                              info.start, info.end, pronoun=True,
+                              gender=info.gender or p.gender)
+        return info
+
+    def remember(self, info: SourceInfo, cue: str, sentence: int) -> None:
+        if info.role and info.kind == "person" and info.name not in self.roles:
+            self.roles[info.name] = info.role
+        if info.pronoun and info.name.lower() in {"he", "she", "it", "they", "i", "we"}:
+            return  # unresolved
+        if info.pronoun and info.gender:
+            # learn the gender of the resolved person for later pronouns
+            for k, prev in enumerate(self.speakers):
+                if prev.info.name == info.name and prev.info.gender is None:
+                    self.speakers[k] = _Speaker(
+                        SourceInfo(prev.info.name, prev.info.kind, prev.info.named,
+                                   prev.info.role, prev.info.start, prev.info.end,
+                                   gender=info.gender), prev.cue, prev.sentence)
+        self.speakers.append(_Speaker(info, cue, sentence))
+
+
+def extract_quotes_and_attributions(
+    doc: Any, sentence_of: Any, text: str
+) -> tuple[list[Quote], list[Attribution]]:
+    """Quotes and attributions of a parsed document. ``sentence_of(offset)`` gives the index of
+    the sentence holding a character offset."""
+    spans = find_quote_spans(text)
+    speech = [s for s in spans if not s.is_term]
+    full_names = _full_names(doc)
+    context = _Context()
+    quotes: list[Quote] = []
+    attributions: list[Attribution] = []
+    used_verbs: set[int] = set()
+
+    sentences = list(doc.sents)
+    # Which quotes sit in (or start/end in) which sentence.
+    by_sentence: dict[int, list[QuoteSpan]] = {}
+    for span in speech:
+        first = sentence_of(span.start)
+        last = sentence_of(max(span.start, span.end - 1))
+        for index in range(first, last + 1):
+            by_sentence.setdefault(index, []).append(span)
+
+    pending: list[QuoteSpan] = list(speech)
+    quote_speaker: dict[int, tuple[SourceInfo, str, bool] | None] = {}
+    last_quote_end = -1
+    last_quote_info: tuple[SourceInfo, str] | None = None
+
+    for sent_index, sent in enumerate(sentences):
+        sent_quotes = by_sentence.get(sent_index, [])
+        # 1. Reporting verbs of this sentence outside quotation marks.
+        verbs = [t for t in sent if t.lemma_.lower() in SPEECH_VERBS and t.pos_ in {"VERB", "AUX"}
+                 and not _inside(t, speech)]
+        according = [t for t in sent if t.lower_ == "according" and not _inside(t, speech)
+                     and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to"]
+        cue_infos: list[tuple[int, SourceInfo, str, Any]] = []
+        for verb in verbs:
+            info, cue = _verb_source(verb, full_names)
+            if info is None:
+                continue
+            cue_infos.append((verb.idx, context.resolve(info), cue, verb))
+        for acc in according:
+            to = doc[acc.i + 1]
+            pobj = [c for c in to.children if c.dep_ == "pobj"]
+            if not pobj:
+                continue
+            info = classify(phrase_tokens(pobj[0]), full_names=full_names)
+            if info is not None:
+                cue_infos.append((acc.idx, context.resolve(info), "according to", None))
+
+        # 2. Each quote starting in this sentence takes the nearest cue of its sentences.
+        for span in [q for q in sent_quotes if sentence_of(q.start) == sent_index]:
+            last_sent = sentence_of(max(span.start, span.end - 1))
+            candidates = list(cue_infos)
+            if last_sent != sent_index:
+                for verb in sentences[last_sent]:
+                    if (verb.lemma_.lower() in SPEECH_VERBS and verb.pos_ in {"VERB", "AUX"}
+                            and not _inside(verb, speech)):
+                        info, cue = _verb_source(verb, full_names)
+                        if info is not None:
+                            candidates.append((verb.idx, context.resolve(info), cue, verb))
+            chosen = _nearest(span, candidates)
+            if chosen is not None:
+                _, info, cue, verb = chosen
+                if verb is not None:
+                    used_verbs.add(verb.i)
+                quote_speaker[span.start] = (info, cue, True)
+                context.remember(info, cue, sent_index)
+            elif last_quote_info is not None and _continues(text, last_quote_end, span.open):
+                info, _cue = last_quote_info
+                quote_speaker[span.start] = (info, _cue, False)
+            else:
+                quote_speaker[span.start] = None
+            resolved = quote_speaker[span.start]
+            if resolved is not None:
+                last_quote_info = (resolved[0], resolved[1])
+            last_quote_end = span.close
+
+        # 3. Reporting verbs not used for a quote report a statement: attributions.
+        for _offset, info, cue, verb in cue_infos:
+            if verb is not None and verb.i in used_verbs:
+                if verb.lemma_ == "quote":
+                    # "Yonhap quoted the office as saying '...'": the outlet is a source too.
+                    media = _quoting_outlet(verb, full_names)
+                    if media is not None:
+                        attributions.append(_attribution(media, "quoted ... as saying",
+                                                         sent_index))
+                continue
+            if verb is None:
+                attributions.append(_attribution(info, cue, sent_index))
+                context.remember(info, cue, sent_index)
+                continue
+            if sent_quotes and _adjacent_to_quote(verb, sent_quotes):
+                continue
+            if not _reports_statement(verb):
+                continue
+            attributions.append(_attribution(info, cue, sent_index))
+            if verb.lemma_ == "quote":
+                media = _quoting_outlet(verb, full_names)
+                if media is not None:
+                    attributions.append(_attribution(media, cue, sent_index))
+            context.remember(info, cue, sent_index)
+
+
+    for span in pending:
+        resolved = quote_speaker.get(span.start)
+        sentence = sentence_of(span.start)
+        if resolved is None:
+            quotes.append(Quote(sentence, span.start, span.end, None, None, None, False))
+            continue
+        info, cue, explicit = resolved
+        quotes.append(Quote(
+            sentence=sentence, start=span.start, end=span.end,
+            speaker=info.name if not (info.pronoun and info.name.lower() in {
+                "he", "she", "it", "they", "i", "we"}) else None,
+            speaker_role=info.role, cue=cue, anonymous=not info.named,
+            speaker_kind=info.kind,
+            speaker_start=info.start if explicit else None,
+            speaker_end=info.end if explicit else None,
+        ))
+    return quotes, attributions
+
+
+def _verb_source(verb: Any, full_names: dict[str, str]) -> tuple[SourceInfo | None, str]:
+    if verb.lemma_ == "quote":
+        obj = [c for c in verb.children if c.dep_ in {"dobj", "nsubjpass"}]
+        if obj:
+            return classify(phrase_tokens(obj[0]), full_names=full_names), "quoted ... as saying"
+        return None, ""
+    subject = _subject(verb)
+    if subject is None:
+        return None, ""
+    tokens = phrase_tokens(subject)
+    info = classify(tokens, full_names=full_names)
+    if info is None:
+        return None, ""
+    role = appositive_role(subject)
+    if role and info.kind == "person" and not info.role:
+        info = SourceInfo(info.name, info.kind, info.named, role, info.start, info.end,
+                          info.pronoun, info.gender)
+    return info, _cue_text(verb)
+
+
+def _quoting_outlet(verb: Any, full_names: dict[str, str]) -> SourceInfo | None:
+    subject = _subject(verb)
+    if subject is None:
+        return None
+    return classify(phrase_tokens(subject), full_names=full_names, via_quote=True)
+
+
+def _nearest(span: QuoteSpan, candidates: list[tuple[int, SourceInfo, str, Any]]
+             ) -> tuple[int, SourceInfo, str, Any] | None:
+    if not candidates:
+        return None
+
+    def distance(item: tuple[int, SourceInfo, str, Any]) -> int:
+        offset = item[0]
+        if offset >= span.close:
+            return offset - span.close
+        if offset < span.open:
+            return span.open - offset
+        return 0
+
+    return min(candidates, key=distance)
+
+
+def _adjacent_to_quote(verb: Any, sent_quotes: list[QuoteSpan]) -> bool:
+    """A verb whose clause is mostly a quotation ("'...,' he said") cues that quote."""
+    clause = list(verb.subtree)
+    start, end = clause[0].idx, clause[-1].idx + len(clause[-1].text)
+    for span in sent_quotes:
+        if span.open < end and start < span.close:
+            return True
+        if 0 <= verb.idx - span.close <= 3 or 0 <= span.open - (verb.idx + len(verb.text)) <= 3:
+            return True
+    return False
+
+
+def _reports_statement(verb: Any) -> bool:
+    deps = {c.dep_ for c in verb.children}
+    if deps & {"ccomp", "xcomp", "parataxis"}:
+        return True
+    if verb.dep_ in {"parataxis", "ccomp"} or (verb.dep_ == "ROOT" and any(
+            c.dep_ in {"ccomp", "advcl"} for c in verb.children)):
+        return True
+    if verb.lemma_ in NOUN_OBJECT_VERBS and "dobj" in deps:
+        return True
+    if verb.lemma_ == "quote":
+        return True
+    # "the talks were productive, officials said." — the verb hangs off the statement.
+    return verb.dep_ in {"advcl", "conj"} and verb.head.pos_ in {"VERB", "AUX"}
+
+
+def _continues(text: str, previous_close: int, open_at: int) -> bool:
+    """A quote with no cue continues the previous speaker's quote when nothing but at most one
+    paragraph break and a short stretch of text lies between them."""
+    if previous_close < 0:
+        return False
+    between = text[previous_close:open_at]
+    return between.count("\n\n") + between.count("\n") <= 2 and len(between.strip()) <= 120
+
+
+def _attribution(info: SourceInfo, cue: str, sentence: int) -> Attribution:
+    return Attribution(sentence=sentence, start=info.start, end=info.end, source=info.name,
+                       kind=info.kind, named=info.named, cue=cue)

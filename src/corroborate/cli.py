@@ -1,0 +1,310 @@
+"""The command line: parses, calls the library, formats, and maps errors to exit codes.
+
+Exit codes: 0 success; 1 some inputs were rejected (the rest went in); 2 usage error;
+3 article not found; 4 database error; 5 a model or dependency is missing; 70 internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from corroborate import __version__
+from corroborate.config import DEFAULT_MAX_BYTES, Settings
+from corroborate.errors import CorroborateError
+from corroborate.ingest import IngestOptions, Rejection, expand_inputs, read_one
+from corroborate.model import Article
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_REJECTED = 1
+EXIT_INTERNAL = 70
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(func: F) -> F:
+    """Turn library errors into one line on stderr and the documented exit code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CorroborateError as exc:
+            _fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except (click.ClickException, click.exceptions.Exit, SystemExit):
+            raise
+        except Exception as exc:
+            _fail(f"internal error ({type(exc).__name__}: {exc}); please report it with the "
+                  "command you ran", EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings(db: str | None) -> Settings:
+    return Settings.from_env().with_overrides(db_path=Path(db) if db else None)
+
+
+def _open_store(db: str | None) -> Any:
+    from corroborate.store import Store
+
+    return Store(_settings(db).db_path)
+
+
+db_option = click.option(
+    "--db", metavar="FILE", envvar="CORROBORATE_DB",
+    help="SQLite database file (default ./corroborate.db, or $CORROBORATE_DB).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="corroborate")
+def main() -> None:
+    """Corroborate: which reports cover the same event, and what they agree on, what one outlet
+    alone says, and where they differ.
+
+    \b
+    Examples:
+      corroborate ingest examples/            # read a folder of articles into corroborate.db
+      corroborate articles                    # list what is stored
+      corroborate show 3f2a                   # one article with its analysis (id prefix)
+      corroborate analyze article.html --format json
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@db_option
+@click.option("--source", metavar="NAME", help="Outlet name for every input (overrides metadata).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format of the summary.")
+@click.option("--max-bytes", type=int, default=None, metavar="N",
+              help=f"Size limit per file (per line for JSON Lines); default {DEFAULT_MAX_BYTES}.")
+@click.option("--no-analyze", is_flag=True, help="Store the articles without analysing them.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: only when stdout is a terminal).")
+@handle_errors
+def ingest(paths: tuple[str, ...], db: str | None, source: str | None, fmt: str,
+           max_bytes: int | None, no_analyze: bool, progress: bool | None) -> None:
+    """Read articles into the database and analyse them.
+
+    PATHS are .txt/.md files (optional Source:/Date:/URL: header, then the title line),
+    .html/.htm pages, .jsonl/.ndjson files (fields title, text, source, url, published),
+    directories (searched recursively), or - for standard input.
+
+    Each bad input gets one line on stderr naming it and the reason; the rest is ingested.
+    Exit code 0 when nothing was rejected, 1 when something was.
+
+    \b
+    Examples:
+      corroborate ingest examples/
+      corroborate ingest --source "Pacific Wire" story.txt
+      cat feed.jsonl | corroborate ingest - --format json
+    """
+    from corroborate.analyze import Analyzer
+    from corroborate.store import ingest_articles
+
+    settings = _settings(db).with_overrides(max_bytes=max_bytes)
+    options = IngestOptions(source=source, max_bytes=settings.max_bytes,
+                            min_words=settings.min_words)
+    items = expand_inputs(paths)
+    show_progress = sys.stdout.isatty() if progress is None else progress
+
+    def on_result(item: Article | Rejection, status: str) -> None:
+        if isinstance(item, Rejection):
+            click.echo(f"rejected: {item.input}: {item.reason}", err=True)
+
+    def results() -> Any:
+        if show_progress:
+            with click.progressbar(items, label="ingesting", file=sys.stderr,
+                                   item_show_func=lambda i: str(i) if isinstance(i, str) else "",
+                                   ) as bar:
+                for item in bar:
+                    yield from read_one(item, options, stdin=sys.stdin.buffer)
+        else:
+            for item in items:
+                yield from read_one(item, options, stdin=sys.stdin.buffer)
+
+    analyzer = None if no_analyze else Analyzer()
+    with _open_store(db) as store:
+        report = ingest_articles(store, results(), analyzer, on_result=on_result)
+    if fmt == "json":
+        click.echo(json.dumps({
+            "db": str(settings.db_path),
+            "ingested": report.ingested, "present": report.present,
+            "rejected": [{"input": r.input, "reason": r.reason} for r in report.rejected],
+        }, indent=2))
+    else:
+        click.echo(f"{len(report.ingested)} ingested, {len(report.present)} already present, "
+                   f"{len(report.rejected)} rejected ({settings.db_path})")
+    if report.rejected:
+        sys.exit(EXIT_REJECTED)
+
+
+@main.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--source", metavar="NAME", help="Only articles of this outlet.")
+@click.option("--limit", type=int, default=None, help="At most this many articles.")
+@handle_errors
+def articles(db: str | None, fmt: str, source: str | None, limit: int | None) -> None:
+    """List the stored articles (id, outlet, date, title).
+
+    \b
+    Examples:
+      corroborate articles
+      corroborate articles --source "Pacific Wire Service" --format json
+    """
+    with _open_store(db) as store:
+        rows = store.list_articles(limit=limit, source=source)
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"id": r.id, "source": r.source, "title": r.title, "published": r.published,
+             "url": r.url, "path": r.path, "sentences": r.sentences, "quotes": r.quotes}
+            for r in rows], indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("no articles stored yet: see `corroborate ingest --help`")
+        return
+    for r in rows:
+        date = (r.published or "")[:10] or "----------"
+        click.echo(f"{r.id}  {date}  {r.source[:24]:<24}  {r.title}")
+
+
+def _load_analysis(target: str, db: str | None) -> Any:
+    """Analysis of a file (analysed now) or of a stored article id (as stored)."""
+    from corroborate.analyze import analyze
+
+    path = Path(target)
+    if target == "-" or path.exists():
+        found = [r for r in read_one(target if target == "-" else str(path), IngestOptions(),
+                                     stdin=sys.stdin.buffer)]
+        if path.is_dir():
+            raise CorroborateError(f"{target}: is a directory; analyze takes one article")
+        rejected = [r for r in found if isinstance(r, Rejection)]
+        arts = [r for r in found if isinstance(r, Article)]
+        if not arts:
+            from corroborate.errors import InputError
+
+            first = rejected[0] if rejected else Rejection(target, "no article found")
+            raise InputError(first.input, first.reason)
+        if len(arts) > 1:
+            click.echo(f"note: {target} holds {len(arts)} articles; analysing the first",
+                       err=True)
+        return analyze(arts[0])
+    with _open_store(db) as store:
+        stored = store.get_analysis(target)
+        if stored is not None:
+            return stored
+        return analyze(store.get_article(target))
+
+
+@main.command(name="analyze")
+@click.argument("target", metavar="FILE_OR_ID")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@handle_errors
+def analyze_cmd(target: str, db: str | None, fmt: str) -> None:
+    """Analyse one article: sentences, entities, quantities, dates, quotes, attributions.
+
+    FILE_OR_ID is a file of any ingestible kind (analysed now, nothing stored) or the id
+    (or a unique id prefix) of a stored article.
+
+    \b
+    Examples:
+      corroborate analyze examples/summit/pacific-wire.txt
+      corroborate analyze 3f2a --format json
+    """
+    from corroborate.report import analysis_to_dict, analysis_to_text
+
+    analysis = _load_analysis(target, db)
+    if fmt == "json":
+        click.echo(json.dumps(analysis_to_dict(analysis), indent=2, ensure_ascii=False))
+    else:
+        click.echo(analysis_to_text(analysis))
+
+
+@main.command()
+@click.argument("article_id")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@handle_errors
+def show(article_id: str, db: str | None, fmt: str) -> None:
+    """Print one stored article with its analysis.
+
+    \b
+    Examples:
+      corroborate show 3f2a
+      corroborate show 3f2a9c0d1e2f3a4b --format json
+    """
+    from corroborate.report import analysis_to_dict, analysis_to_text
+
+    with _open_store(db) as store:
+        article = store.get_article(article_id)
+        analysis = store.get_analysis(article.id)
+    if fmt == "json":
+        if analysis is None:
+            click.echo(json.dumps({"article": {"id": article.id, "source": article.source,
+                                               "title": article.title, "text": article.text}},
+                                  indent=2, ensure_ascii=False))
+        else:
+            doc = analysis_to_dict(analysis)
+            doc["article"]["text"] = article.text
+            click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    click.echo(article.title)
+    click.echo(f"id {article.id} · {article.source} · {article.published or 'date unknown'}")
+    click.echo("")
+    click.echo(article.text)
+    click.echo("")
+    if analysis is None:
+        click.echo("(stored without analysis: run `corroborate analyze ID`)")
+    else:
+        click.echo("\n".join(analysis_to_text(analysis).splitlines()[2:]))
+
+
+@main.group(name="eval")
+def eval_group() -> None:
+    """Measure the analytic stages on annotated data."""
+
+
+@eval_group.command(name="analysis")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--errors", "show_errors", is_flag=True, help="List every miss and false alarm.")
+@handle_errors
+def eval_analysis(file: str, fmt: str, show_errors: bool) -> None:
+    """Score the analyzer on hand-annotated passages (JSON Lines: text, published, quotes,
+    attributions, quantities, dates), per field: precision, recall, F1, and for quotes the
+    speaker accuracy.
+
+    \b
+    Example:
+      corroborate eval analysis benchmarks/data/analysis_test.jsonl
+    """
+    from corroborate.evaluate import evaluate_analysis, load_annotations
+
+    result = evaluate_analysis(load_annotations(Path(file)))
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(include_errors=show_errors), indent=2))
+        return
+    click.echo(result.to_text(include_errors=show_errors))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,93 @@
+"""Schema migrations: each entry moves the database one version up, in its own transaction."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # version 1: articles and their per-article analysis
+    """
+    CREATE TABLE articles (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        published TEXT,
+        url TEXT,
+        path TEXT,
+        author TEXT,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        ingested_at TEXT NOT NULL,
+        analyzer TEXT
+    );
+    CREATE INDEX articles_published ON articles(published);
+    CREATE INDEX articles_source ON articles(source);
+    CREATE TABLE sentences (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        PRIMARY KEY (article_id, idx)
+    );
+    CREATE TABLE entities (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        sentence INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        key TEXT NOT NULL,
+        PRIMARY KEY (article_id, idx)
+    );
+    CREATE INDEX entities_key ON entities(key);
+    CREATE TABLE quantities (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        sentence INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        value REAL NOT NULL,
+        unit TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        approximate INTEGER NOT NULL,
+        qualifier TEXT,
+        PRIMARY KEY (article_id, idx)
+    );
+    CREATE TABLE dates (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        sentence INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        value TEXT,
+        PRIMARY KEY (article_id, idx)
+    );
+    CREATE TABLE quotes (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        sentence INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        speaker TEXT,
+        speaker_role TEXT,
+        speaker_kind TEXT,
+        speaker_start INTEGER,
+        speaker_end INTEGER,
+        cue TEXT,
+        anonymous INTEGER NOT NULL,
+        PRIMARY KEY (article_id, idx)
+    );
+    CREATE TABLE attributions (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        sentence INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        named INTEGER NOT NULL,
+        cue TEXT NOT NULL,
+        PRIMARY KEY (article_id, idx)
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
