@@ -7,7 +7,6 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_MANY_NEWLINES = re.compile(r"\n{3,}")
 _WS = re.compile(r"\s+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -31,15 +30,14 @@ _TRANSLATE = str.maketrans(
 
 def clean_text(text: str) -> str:
     """The stored form of an article text: NFC, unified newlines, no control characters,
-    runs of spaces collapsed, lines stripped, at most one blank line between paragraphs."""
+    runs of spaces collapsed, lines stripped, one paragraph per line (no blank lines), so the
+    same story gives the same text whether it came from a text file or an HTML page."""
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _ZERO_WIDTH.sub("", text)
     text = _CONTROL.sub("", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    text = "\n".join(lines)
-    text = _MANY_NEWLINES.sub("\n\n", text)
-    return text.strip()
+    return "\n".join(line for line in lines if line)
 
 
 def normalise_for_identity(text: str) -> str:

@@ -1,0 +1,53 @@
+"""Shared fixtures: paths, the real analyzer (loaded once), a fresh database, a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SHARED = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def examples() -> Path:
+    return EXAMPLES
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"needs the shared corpora at {SHARED} (absent on this machine)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def analyzer():  # type: ignore[no-untyped-def]
+    from corroborate.analyze import Analyzer
+
+    return Analyzer()
+
+
+@pytest.fixture()
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "test.db"
+
+
+@pytest.fixture()
+def store(db_path: Path) -> Iterator[object]:
+    from corroborate.store import Store
+
+    with Store(db_path) as s:
+        yield s
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()

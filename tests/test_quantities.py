@@ -1,0 +1,66 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from corroborate.analyze.numbers import parse_number_words, parse_ordinal
+from corroborate.analyze.quantities import find_quantities
+
+
+def one(text: str) -> tuple[str, float, str, bool]:
+    found = find_quantities(text)
+    assert len(found) == 1, found
+    q = found[0]
+    return text[q.start : q.end], q.value, q.unit, q.approximate
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("They met for about 30 minutes.", ("about 30 minutes", 30, "minute", True)),
+        ("a 30-minute meeting", ("30-minute", 30, "minute", False)),
+        ("at least 12 people died", ("at least 12 people", 12, "person", True)),
+        ("sales of more than $1.2 billion", ("more than $1.2 billion", 1.2e9, "USD", True)),
+        ("up to 40 percent", ("up to 40 percent", 40, "percent", True)),
+        ("fell 3.5% last year", ("3.5%", 3.5, "percent", False)),
+        ("in office for two years and 10 months", ("two years and 10 months", 34, "month", False)),
+        ("the seventh nuclear test", ("seventh", 7, "ordinal", False)),
+        ("nearly 200 flights were cancelled", ("nearly 200 flights", 200, "flight", True)),
+        ("€300 million in aid", ("€300 million", 3e8, "EUR", False)),
+        ("twenty-five soldiers", ("twenty-five soldiers", 25, "soldier", False)),
+    ],
+)
+def test_quantities(text: str, expected: tuple[str, float, str, bool]) -> None:
+    assert one(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a one-on-one meeting", "one of the leaders", "in 2019 the", "a 45-year-old man",
+     "at 10:30 on", "the G7 summit", "COVID-19 spread", "two years ago"],
+)
+def test_not_quantities(text: str) -> None:
+    assert find_quantities(text) == []
+
+
+def test_number_words() -> None:
+    assert parse_number_words(["two", "hundred", "and", "fifty"]) == 250
+    assert parse_number_words(["a", "dozen"]) == 12
+    assert parse_number_words(["banana"]) is None
+    assert parse_ordinal("twenty-first") == 21
+    assert parse_ordinal("21st") == 21
+
+
+@given(st.text())
+def test_scanner_never_crashes_and_spans_are_valid(text: str) -> None:
+    for q in find_quantities(text):
+        assert 0 <= q.start < q.end <= len(text)
+
+
+@given(st.lists(st.sampled_from(
+    ["about", "30", "minutes", "$", "1.2", "billion", "-", "and", "two", "years", "%", "one",
+     "at", "least", "seventh", "a", "dozen", "people", ",", "10", "months", "ago", "won"]),
+    max_size=12))
+def test_scanner_never_crashes_on_number_like_soup(words: list[str]) -> None:
+    text = " ".join(words)
+    for q in find_quantities(text):
+        assert text[q.start : q.end].strip() == text[q.start : q.end]
