@@ -1,0 +1,96 @@
+"""The real spaCy model on the bundled examples: nothing of the NLP is mocked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from corroborate.ingest import read_inputs
+from corroborate.model import Analysis, Article
+from corroborate.report import analysis_to_dict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _analyse(analyzer, examples: Path, name: str) -> Analysis:  # type: ignore[no-untyped-def]
+    [a] = [r for r in read_inputs([str(examples / name)]) if isinstance(r, Article)]
+    result: Analysis = analyzer.analyze(a)
+    return result
+
+
+@pytest.fixture(scope="module")
+def summit(analyzer, examples: Path) -> Analysis:  # type: ignore[no-untyped-def]
+    return _analyse(analyzer, examples, "summit/pacific-wire.txt")
+
+
+def test_offsets_point_into_the_text(summit: Analysis) -> None:
+    text = summit.article.text
+    for s in summit.sentences:
+        assert text[s.start : s.end].strip() == text[s.start : s.end]
+    for group in (summit.entities, summit.quantities, summit.dates, summit.quotes,
+                  summit.attributions):
+        for item in group:
+            sent = summit.sentences[item.sentence]
+            assert 0 <= item.start < item.end <= len(text)
+            assert sent.start <= item.start <= sent.end
+
+
+def test_pronoun_speaker_resolved_to_named_person(summit: Analysis) -> None:
+    text = summit.article.text
+    added = [q for q in summit.quotes if q.cue == "added"]
+    assert added, "the 'she added' quote is found"
+    assert added[0].speaker == "Lee Ha-na"
+    assert added[0].speaker_role == "presidential spokesperson"
+    assert text[added[0].speaker_start : added[0].speaker_end] == "she"
+
+
+def test_attributions_named_and_anonymous(summit: Analysis) -> None:
+    by_source = {a.source: a for a in summit.attributions}
+    assert by_source["sources"].kind == "anonymous" and not by_source["sources"].named
+    assert by_source["sources"].cue == "according to"
+    assert by_source["A senior presidential official"].named is False
+    assert by_source["The presidential office"].kind == "government"
+    assert by_source["Lee Ha-na"].cue == "told reporters"
+
+
+def test_quantities_and_dates(summit: Analysis) -> None:
+    text = summit.article.text
+    q = {text[x.start : x.end]: x for x in summit.quantities}
+    assert q["about 30 minutes"].approximate and q["about 30 minutes"].unit == "minute"
+    assert q["seventh"].value == 7
+    d = {text[x.start : x.end]: x.value for x in summit.dates}
+    assert d["Monday"] == "2026-09-21"
+    assert d["December 2019"] == "2019-12"
+    assert d["two years and 10 months ago"] == "2023-11"
+
+
+def test_entity_keys_join_short_and_full_names(summit: Analysis) -> None:
+    text = summit.article.text
+    keys = {text[e.start : e.end]: e.key for e in summit.entities}
+    assert keys["Kang"] == keys["Kang Min-jae"] == "PERSON:kang-min-jae"
+
+
+def test_quoted_as_saying_names_both(analyzer, examples: Path) -> None:  # type: ignore[no-untyped-def]
+    analysis = _analyse(analyzer, examples, "summit/northbridge-times.txt")
+    quoted = [q for q in analysis.quotes if q.cue == "quoted ... as saying"]
+    assert quoted and quoted[0].speaker == "the presidential office"
+    media = [a for a in analysis.attributions if a.kind == "media"]
+    assert any("Hanbit News Agency" in a.source for a in media)
+
+
+def test_json_output_matches_schema(summit: Analysis) -> None:
+    schema = json.loads((ROOT / "schemas" / "analysis.schema.json").read_text())
+    doc = json.loads(json.dumps(analysis_to_dict(summit)))
+    jsonschema.validate(doc, schema)
+    assert doc["schema"] == "corroborate.analysis/1"
+
+
+def test_all_examples_analyse_and_validate(analyzer, examples: Path) -> None:  # type: ignore[no-untyped-def]
+    schema = json.loads((ROOT / "schemas" / "analysis.schema.json").read_text())
+    arts = [r for r in read_inputs([str(examples)]) if isinstance(r, Article)]
+    for analysis in analyzer.analyze_many(arts):
+        jsonschema.validate(json.loads(json.dumps(analysis_to_dict(analysis))), schema)
+        assert analysis.sentences

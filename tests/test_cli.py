@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from corroborate.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(runner: CliRunner, *args: str, input: bytes | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def test_ingest_list_show_analyze(runner: CliRunner, db_path: Path, examples: Path) -> None:
+    r = run(runner, "ingest", str(examples), "--db", str(db_path))
+    assert r.exit_code == 0, r.output
+    assert "10 ingested, 0 already present, 0 rejected" in r.output
+    again = run(runner, "ingest", str(examples), "--db", str(db_path))
+    assert "0 ingested, 10 already present" in again.output
+    listing = run(runner, "articles", "--db", str(db_path), "--format", "json")
+    rows = json.loads(listing.output)
+    assert len(rows) == 10
+    wire = next(r for r in rows if r["source"] == "Pacific Wire Service")
+    shown = run(runner, "show", wire["id"][:8], "--db", str(db_path))
+    assert shown.exit_code == 0 and "Quotes:" in shown.output
+    analysed = run(runner, "analyze", wire["id"], "--db", str(db_path), "--format", "json")
+    assert json.loads(analysed.output)["article"]["id"] == wire["id"]
+
+
+def test_rejections_are_one_line_each_and_exit_1(runner: CliRunner, db_path: Path,
+                                                 tmp_path: Path, examples: Path) -> None:
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01" * 100)
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"title": "x", "text": "too short"}\n{broken\n')
+    r = run(runner, "ingest", str(tmp_path / "bin.txt"), str(feed), str(tmp_path / "missing"),
+            str(examples / "summit"), "--db", str(db_path))
+    assert r.exit_code == 1
+    lines = [line for line in r.output.splitlines() if line.startswith("rejected:")]
+    assert len(lines) == 4
+    assert any("bin.txt" in line and "binary" in line for line in lines)
+    assert any(f"{feed}:2" in line and "malformed JSON" in line for line in lines)
+    assert any("missing" in line and "no such file" in line for line in lines)
+    assert "3 ingested, 0 already present, 4 rejected" in r.output
+
+
+def test_json_summary(runner: CliRunner, db_path: Path, examples: Path) -> None:
+    r = run(runner, "ingest", str(examples / "factory-fire"), "--db", str(db_path),
+            "--format", "json")
+    doc = json.loads(r.output)
+    assert len(doc["ingested"]) == 3 and doc["rejected"] == []
+
+
+def test_stdin(runner: CliRunner, db_path: Path) -> None:
+    body = ("The ministry said on Monday that at least 12 people were hurt when a bridge "
+            "collapsed in the capital, officials said.")
+    r = run(runner, "ingest", "-", "--db", str(db_path), "--source", "Wire",
+            input=f"Bridge collapse\n\n{body}\n".encode())
+    assert r.exit_code == 0 and "1 ingested" in r.output
+
+
+def test_not_found_exit_code(runner: CliRunner, db_path: Path) -> None:
+    r = runner.invoke(main, ["show", "abcdef", "--db", str(db_path)])
+    assert r.exit_code == 3
+    assert r.output.strip().startswith("error:") and len(r.output.strip().splitlines()) == 1
+
+
+def test_bad_database_exit_code(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not a database" * 200)
+    r = runner.invoke(main, ["articles", "--db", str(bad)])
+    assert r.exit_code == 4 and "not a usable" in r.output
+
+
+def test_analyze_file_rejected_input(runner: CliRunner, tmp_path: Path) -> None:
+    f = tmp_path / "short.txt"
+    f.write_text("T\n\nshort")
+    r = runner.invoke(main, ["analyze", str(f)])
+    assert r.exit_code == 1 and "near-empty" in r.output
+
+
+def test_db_from_environment(runner: CliRunner, tmp_path: Path, examples: Path) -> None:
+    db = tmp_path / "env.db"
+    r = runner.invoke(main, ["ingest", str(examples / "summit")],
+                      env={"CORROBORATE_DB": str(db)})
+    assert r.exit_code == 0 and db.exists()
+
+
+def _commands() -> list[str]:
+    names = []
+    for name, command in main.commands.items():
+        sub = getattr(command, "commands", None)
+        if sub:
+            names += [f"{name} {s}" for s in sub]
+        else:
+            names.append(name)
+    return names
+
+
+def test_every_command_is_documented_with_examples(runner: CliRunner) -> None:
+    readme = (ROOT / "README.md").read_text()
+    for name in _commands():
+        assert re.search(rf"`corroborate {name}\b", readme), f"{name} missing from README"
+        help_text = run(runner, *name.split(), "--help").output
+        assert "Example" in help_text, f"{name} --help has no examples"
+
+
+def test_exit_codes_are_documented() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for code in ("0", "1", "2", "3", "4", "5", "70"):
+        assert re.search(rf"^\| {code} \|", readme, re.MULTILINE), code

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from corroborate.errors import NotFoundError, SchemaVersionError, StoreError
+from corroborate.ingest import read_inputs
+from corroborate.model import Article
+from corroborate.store import SCHEMA_VERSION, Store, ingest_articles
+
+
+def _article(examples: Path, name: str = "summit/pacific-wire.txt") -> Article:
+    [a] = [r for r in read_inputs([str(examples / name)]) if isinstance(r, Article)]
+    return a
+
+
+def test_new_database_is_wal_with_foreign_keys_and_versioned(db_path: Path) -> None:
+    with Store(db_path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    with Store(db_path) as again:  # reopening migrates nothing twice
+        assert again.conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 1
+
+
+def test_newer_schema_is_refused(db_path: Path) -> None:
+    with Store(db_path) as store, store.atomic() as conn:
+        conn.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION + 1,))
+    with pytest.raises(SchemaVersionError, match="newer Corroborate"):
+        Store(db_path)
+
+
+def test_not_a_database(tmp_path: Path) -> None:
+    bad = tmp_path / "x.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a usable"):
+        Store(bad)
+
+
+def test_round_trip_of_article_and_analysis(store: Store, examples: Path, analyzer) -> None:  # type: ignore[no-untyped-def]
+    article = _article(examples)
+    analysis = analyzer.analyze(article)
+    assert store.add_article(article, analysis) is True
+    assert store.add_article(article, analysis) is False
+    loaded = store.get_analysis(article.id[:6])
+    assert loaded == analysis
+    assert store.get_article(article.id) == article
+
+
+def test_unknown_and_ambiguous_ids(store: Store) -> None:
+    with pytest.raises(NotFoundError, match="corroborate articles"):
+        store.get_article("ffff")
+
+
+def test_failure_mid_article_leaves_nothing(store: Store, examples: Path, analyzer,  # type: ignore[no-untyped-def]
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    article = _article(examples)
+    analysis = analyzer.analyze(article)
+
+    def explode(*args: object) -> None:
+        raise sqlite3.IntegrityError("simulated failure while writing the analysis")
+
+    monkeypatch.setattr(store, "_write_analysis", explode)
+    with pytest.raises(sqlite3.IntegrityError):
+        store.add_article(article, analysis)
+    for table in ("articles", "sentences", "entities", "quotes", "attributions"):
+        assert store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0
+
+
+def test_ingest_reports_a_failed_article_and_keeps_the_others(
+        store: Store, examples: Path, analyzer, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    original = store._write_analysis
+    calls = {"n": 0}
+
+    def flaky(conn, aid, analysis):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise sqlite3.IntegrityError("boom")
+        original(conn, aid, analysis)
+
+    monkeypatch.setattr(store, "_write_analysis", flaky)
+    report = ingest_articles(store, read_inputs([str(examples / "summit")]), analyzer)
+    assert len(report.ingested) == 2
+    assert len(report.rejected) == 1 and "nothing of it was stored" in report.rejected[0].reason
+    assert store.count_articles() == 2
+    orphans = store.conn.execute(
+        "SELECT COUNT(*) FROM sentences WHERE article_id NOT IN (SELECT id FROM articles)"
+    ).fetchone()[0]
+    assert orphans == 0
+
+
+def test_ingest_twice_is_idempotent(store: Store, examples: Path, analyzer) -> None:  # type: ignore[no-untyped-def]
+    first = ingest_articles(store, read_inputs([str(examples)]), analyzer)
+    second = ingest_articles(store, read_inputs([str(examples)]), analyzer)
+    assert len(first.ingested) == 10 and not first.rejected
+    assert second.ingested == [] and sorted(second.present) == sorted(first.ingested)
+    assert len(store.list_articles()) == 10
