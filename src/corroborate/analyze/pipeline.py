@@ -224,6 +224,13 @@ def _trim_date(ent: Any) -> tuple[int, int]:
     while tokens and tokens[0].lower_ in {"on", "in", "since", "by", "until", "the"} and \
             len(tokens) > 1 and tokens[0].lower_ != "the":
         tokens = tokens[1:]
+    # "Sunday, South Korea's Joint Chiefs of Staff": the model ran the date over a comma.
+    for k, token in enumerate(tokens):
+        if token.text == "," and k > 0:
+            rest = " ".join(t.text for t in tokens[k + 1 :])
+            if not looks_like_date(rest) and not rest.strip().isdigit():
+                tokens = tokens[:k]
+                break
     while len(tokens) > 1 and tokens[-1].is_punct:
         tokens = tokens[:-1]
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)

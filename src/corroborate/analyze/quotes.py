@@ -8,6 +8,7 @@ quote before them in the same or previous paragraph.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -92,6 +93,19 @@ def _full_names(doc: Any) -> dict[str, str]:
     return fullest
 
 
+_ORG_WORDS = re.compile(
+    r"\b(?:inc|ltd|llc|plc|corp|corporation|company|co|group|bank|steel|motors|airlines?"
+    r"|holdings|partners|university|institute|association|union|council|party|foundation"
+    r"|agency|ministry|department|committee|board|fund|capital|energy|systems|labs?)\b",
+    re.IGNORECASE)
+
+
+def _looks_like_person_name(name: str) -> bool:
+    words = name.split()
+    return (2 <= len(words) <= 3 and all(w[:1].isupper() for w in words)
+            and not _ORG_WORDS.search(name))
+
+
 class _Context:
     """Speakers seen so far, for pronouns and cue-less quotes."""
 
@@ -121,6 +135,14 @@ class _Context:
             return SourceInfo(p.name, p.kind, p.named, p.role or self.roles.get(p.name),
                               info.start, info.end, pronoun=True,
                               gender=info.gender or p.gender)
+        if pron in {"he", "she"}:
+            # "he"/"she" is evidence that a speaker the model tagged as an organisation is a
+            # person: "Marcus Hale told the jury ... he said".
+            for prev in reversed(self.speakers):
+                p = prev.info
+                if p.kind == "organisation" and p.named and _looks_like_person_name(p.name):
+                    return SourceInfo(p.name, "person", True, p.role, info.start, info.end,
+                                      pronoun=True, gender=info.gender)
         return info
 
     def remember(self, info: SourceInfo, cue: str, sentence: int) -> None:
@@ -219,6 +241,10 @@ def extract_quotes_and_attributions(
         # 3. Reporting verbs not used for a quote report a statement: attributions.
         for _offset, info, cue, verb in cue_infos:
             if verb is not None and verb.i in used_verbs:
+                adding = _adding_clause(verb)
+                if adding is not None and not _inside(adding, speech):
+                    # '"...," Varela said, adding that 19 suspects would face trial.'
+                    attributions.append(_attribution(info, "adding", sent_index))
                 if verb.lemma_ == "quote":
                     # "Yonhap quoted the office as saying '...'": the outlet is a source too.
                     media = _quoting_outlet(verb, full_names)
@@ -270,15 +296,61 @@ def _verb_source(verb: Any, full_names: dict[str, str]) -> tuple[SourceInfo | No
     subject = _subject(verb)
     if subject is None:
         return None, ""
+    named_appos = _named_appositive(subject)
+    if named_appos is not None:
+        # "Okafor's lawyer, Priya Natarajan, said": the name is the source, the rest its role.
+        role_tokens = [t for t in phrase_tokens(subject) if t.lower_ not in {"a", "an", "the"}]
+        info = classify(phrase_tokens(named_appos), full_names=full_names)
+        if info is not None:
+            role = " ".join(t.text for t in role_tokens) or None
+            return (SourceInfo(info.name, info.kind, info.named,
+                               info.role or (role if info.kind == "person" else None),
+                               info.start, info.end, info.pronoun, info.gender),
+                    _cue_text(verb))
     tokens = phrase_tokens(subject)
     info = classify(tokens, full_names=full_names)
     if info is None:
         return None, ""
+    info = _resolve_definite(info, subject)
     role = appositive_role(subject)
     if role and info.kind == "person" and not info.role:
         info = SourceInfo(info.name, info.kind, info.named, role, info.start, info.end,
                           info.pronoun, info.gender)
     return info, _cue_text(verb)
+
+
+_DEFINITE_ORG = re.compile(
+    r"^the (?:company|firm|group|carmaker|automaker|airline|lender|retailer|insurer|"
+    r"manufacturer|chipmaker|startup|conglomerate|operator|utility|miner|producer|club|team)$",
+    re.IGNORECASE)
+
+
+def _resolve_definite(info: SourceInfo, subject: Any) -> SourceInfo:
+    """"The company said" names the organisation mentioned last before it."""
+    if not _DEFINITE_ORG.match(info.name.strip()):
+        return info
+    before = [e for e in subject.doc.ents if e.label_ == "ORG" and e.end <= subject.i]
+    if not before:
+        return info
+    return SourceInfo(before[-1].text, "organisation", True, None, info.start, info.end)
+
+
+def _adding_clause(verb: Any) -> Any | None:
+    for child in verb.children:
+        if child.lemma_ == "add" and child.dep_ in {"advcl", "xcomp", "conj"} and any(
+                c.dep_ == "ccomp" for c in child.children):
+            return child
+    return None
+
+
+def _named_appositive(subject: Any) -> Any | None:
+    """The appositive of a common-noun subject when it is a name (PERSON or ORG)."""
+    if subject.ent_type_ or subject.pos_ == "PRON":
+        return None
+    for child in subject.children:
+        if child.dep_ == "appos" and child.ent_type_ in {"PERSON", "ORG"}:
+            return child
+    return None
 
 
 def _quoting_outlet(verb: Any, full_names: dict[str, str]) -> SourceInfo | None:
@@ -327,6 +399,13 @@ def _reports_statement(verb: Any) -> bool:
         return True
     if verb.lemma_ == "quote":
         return True
+    # "Police arrested three men ..., a police spokesperson said." — the reporting clause closes
+    # the sentence after a comma and carries nothing of its own.
+    subtree = list(verb.subtree)
+    if verb.dep_ == "ROOT" and subtree[0].i > verb.sent.start:
+        before = verb.doc[subtree[0].i - 1]
+        if before.text in {",", "\u2014", "--"} and not (deps & {"dobj", "attr", "acomp"}):
+            return True
     # "the talks were productive, officials said." — the verb hangs off the statement.
     return verb.dep_ in {"advcl", "conj"} and verb.head.pos_ in {"VERB", "AUX"}
 

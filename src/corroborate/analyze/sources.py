@@ -13,7 +13,7 @@ from typing import Any
 from corroborate.model import AttributionKind
 
 MEDIA = re.compile(
-    r"\b(?:news|agency|agencies|times|post|journal|herald|tribune|gazette|wire|telegraph"
+    r"\b(?:news|news agency|press agency|times|post|journal|herald|tribune|gazette|wire|telegraph"
     r"|tv|television|radio|broadcaster|broadcasting|newspaper|daily|magazine|reuters|afp|ap"
     r"|bloomberg|xinhua|yonhap|kyodo|tass|interfax|bbc|cnn|nhk|kcna|al jazeera|associated press"
     r"|channel|network|outlet|media|newswire|press agency|guardian|economist|chronicle"
@@ -25,7 +25,8 @@ GOVERNMENT = re.compile(
     r"|congress|senate|police|military|army|navy|air force|embassy|embassies|court|prosecutors?"
     r"|white house|kremlin|pentagon|state department|downing street|élysée|elysee|palace"
     r"|presidency|authorities|authority|council|commission|regulator|agency|bureau|coast guard"
-    r"|armed forces|state media|officials? in|city hall|state|province|municipality|mayor's"
+    r"|armed forces|chiefs of staff|defen[cs]e|state media|officials? in|city hall|state"
+    r"|province|municipality|mayor's"
     r"|central bank|federal reserve|fed|bank of \w+|governor's|regime|junta|legislature)\b",
     re.IGNORECASE,
 )
