@@ -287,8 +287,10 @@ def eval_group() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.option("--errors", "show_errors", is_flag=True, help="List every miss and false alarm.")
+@click.option("--baseline/--no-baseline", default=True, show_default=True,
+              help="Also score the plain-spaCy peer baseline in the same run.")
 @handle_errors
-def eval_analysis(file: str, fmt: str, show_errors: bool) -> None:
+def eval_analysis(file: str, fmt: str, show_errors: bool, baseline: bool) -> None:
     """Score the analyzer on hand-annotated passages (JSON Lines: text, published, quotes,
     attributions, quantities, dates), per field: precision, recall, F1, and for quotes the
     speaker accuracy.
@@ -297,13 +299,24 @@ def eval_analysis(file: str, fmt: str, show_errors: bool) -> None:
     Example:
       corroborate eval analysis benchmarks/data/analysis_test.jsonl
     """
-    from corroborate.evaluate import evaluate_analysis, load_annotations
+    from corroborate.analyze import Analyzer
+    from corroborate.evaluate import evaluate_analysis, load_annotations, spacy_baseline
 
-    result = evaluate_analysis(load_annotations(Path(file)))
+    records = load_annotations(Path(file))
+    analyzer = Analyzer()
+    result = evaluate_analysis(records, analyzer.analyze)
+    peer = evaluate_analysis(records, spacy_baseline(analyzer.nlp)) if baseline else None
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(include_errors=show_errors), indent=2))
+        doc = {"corroborate": result.to_dict(include_errors=show_errors)}
+        if peer is not None:
+            doc["spacy_baseline"] = peer.to_dict()
+        click.echo(json.dumps(doc, indent=2))
         return
+    click.echo("Corroborate analyzer")
     click.echo(result.to_text(include_errors=show_errors))
+    if peer is not None:
+        click.echo("\nPeer baseline: plain spaCy entities and subjects of say/tell (same model)")
+        click.echo(peer.to_text())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -231,3 +231,80 @@ def evaluate_analysis(records: Sequence[Annotated],
                {"value": lambda g, p: g.get("value") == p["value"]},
                lambda x: f"{x['text']} = {x.get('value')}")
     return AnalysisEval(len(records), sentences, time.perf_counter() - started, fields)
+
+
+def spacy_baseline(nlp: Any) -> Callable[[Article], Analysis]:
+    """The peer baseline: what plain spaCy (same model) gives without Corroborate's rules.
+
+    Quantities are the model's CARDINAL/MONEY/PERCENT/QUANTITY/ORDINAL entities with the first
+    number in them; dates its DATE entities resolved by dateparser against the publication
+    date; quotes every span in quotation marks, spoken by the nearest PERSON or ORG entity of
+    the sentence; attributions the subjects of "say"/"tell"."""
+    import bisect
+    from datetime import datetime
+
+    import dateparser
+
+    from corroborate.analyze.dates import parse_published
+    from corroborate.analyze.numbers import parse_number_words
+    from corroborate.analyze.quote_spans import find_quote_spans
+    from corroborate.model import (
+        Attribution,
+        AttributionKind,
+        DateMention,
+        Quantity,
+        Quote,
+        Sentence,
+    )
+
+    def run(article: Article) -> Analysis:
+        doc = nlp(article.text)
+        sentences = [Sentence(i, s.start_char, s.end_char) for i, s in enumerate(doc.sents)]
+        starts = [s.start for s in sentences]
+
+        def sentence_of(offset: int) -> int:
+            return max(0, bisect.bisect_right(starts, offset) - 1)
+
+        published = parse_published(article.published)
+        settings: dict[str, Any] = {"PREFER_DATES_FROM": "past"}
+        if published is not None:
+            settings["RELATIVE_BASE"] = datetime(published.year, published.month, published.day)
+        quantities, dates = [], []
+        for ent in doc.ents:
+            if ent.label_ in {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"}:
+                m = re.search(r"\d[\d,]*(?:\.\d+)?", ent.text)
+                value = float(m.group().replace(",", "")) if m else (
+                    parse_number_words(ent.text.lower().split()) or 0.0)
+                quantities.append(Quantity(sentence_of(ent.start_char), ent.start_char,
+                                           ent.end_char, value, "", "count", False))
+            elif ent.label_ == "DATE":
+                parsed = dateparser.parse(ent.text, languages=["en"], settings=settings)
+                dates.append(DateMention(sentence_of(ent.start_char), ent.start_char,
+                                         ent.end_char,
+                                         parsed.date().isoformat() if parsed else None))
+        quotes = []
+        for span in find_quote_spans(article.text):
+            sent = doc[doc.char_span(span.start, span.end, alignment_mode="expand").start].sent
+            names = [e for e in sent.ents if e.label_ in {"PERSON", "ORG"}
+                     and not span.open <= e.start_char < span.close]
+            near = min(names, key=lambda e: min(abs(e.start_char - span.close),
+                                                abs(span.open - e.end_char)), default=None)
+            quotes.append(Quote(sentence_of(span.start), span.start, span.end,
+                                near.text if near else None, None, "said", False))
+        attributions = []
+        for token in doc:
+            if token.lemma_ in {"say", "tell"}:
+                for child in token.children:
+                    if child.dep_ == "nsubj":
+                        tokens = list(child.subtree)
+                        start = tokens[0].idx
+                        end = tokens[-1].idx + len(tokens[-1].text)
+                        kind: AttributionKind = (
+                            "person" if child.ent_type_ == "PERSON" else "organisation")
+                        attributions.append(Attribution(sentence_of(start), start, end,
+                                                        article.text[start:end], kind, True,
+                                                        token.text))
+        return Analysis(article, tuple(sentences), (), tuple(quantities), tuple(dates),
+                        tuple(quotes), tuple(attributions), "spacy-baseline")
+
+    return run
