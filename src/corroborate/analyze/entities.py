@@ -65,10 +65,13 @@ def assign_keys(spans: Sequence[EntitySpan]) -> list[str]:
         words = name_tokens(span.text) or [span.text.lower()]
         group = _group(span.label)
         key_words = _match_existing(canonical, group, words, span)
+        key_group = group
         if key_words is None:
             key_words = words
             canonical[(group, slug(words))] = words
-        result[i] = f"{group}:{slug(key_words)}"
+        elif (group, slug(key_words)) not in canonical:
+            key_group = "PERSON"
+        result[i] = f"{key_group}:{slug(key_words)}"
     keys = [result[i] for i in range(len(spans))]
     return keys
 
@@ -85,6 +88,11 @@ def _match_existing(canonical: dict[tuple[str, str], list[str]], group: str,
                     words: list[str], span: EntitySpan) -> list[str] | None:
     if (group, slug(words)) in canonical:
         return canonical[(group, slug(words))]
+    if group != "PERSON" and len(words) == 1:
+        # The model sometimes tags a person's surname alone as ORG or GPE ("Sestak said").
+        people = [w for (g, _), w in canonical.items() if g == "PERSON" and w[-1] == words[0]]
+        if len(people) == 1:
+            return people[0]
     candidates = [w for (g, _), w in canonical.items() if g == group]
     if group == "PERSON":
         # "Kishida" -> "Fumio Kishida"; "Fumio" alone too, but only when unambiguous.

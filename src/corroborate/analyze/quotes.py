@@ -24,7 +24,7 @@ SPEECH_VERBS = {
     "conclude", "vow", "pledge", "promise", "allege", "predict", "quote", "ask",
     "urge", "indicate", "maintain", "contend", "tweet", "complain", "concede", "caution",
     "observe", "remark", "suggest", "estimate", "testify", "inform", "brief", "disclose",
-    "underline",
+    "underline", "relay", "mention", "signal", "recount", "reiterate",
 }
 # Verbs that report a statement even with a plain noun object ("the ministry confirmed the
 # deaths").
@@ -294,8 +294,13 @@ def _verb_source(verb: Any, full_names: dict[str, str]) -> tuple[SourceInfo | No
             return classify(phrase_tokens(obj[0]), full_names=full_names), "quoted ... as saying"
         return None, ""
     subject = _subject(verb)
-    if subject is None:
-        return None, ""
+    if subject is None or subject.dep_ == "nsubjpass":
+        agent = _agent(verb)
+        if agent is None:
+            return None, ""
+        # "News of the conversation was first reported by Greg Sargent"
+        info = classify(phrase_tokens(agent), full_names=full_names)
+        return info, f"{verb.text} by"
     named_appos = _named_appositive(subject)
     if named_appos is not None:
         # "Okafor's lawyer, Priya Natarajan, said": the name is the source, the rest its role.
@@ -333,6 +338,15 @@ def _resolve_definite(info: SourceInfo, subject: Any) -> SourceInfo:
     if not before:
         return info
     return SourceInfo(before[-1].text, "organisation", True, None, info.start, info.end)
+
+
+def _agent(verb: Any) -> Any | None:
+    for child in verb.children:
+        if child.dep_ == "agent":
+            for pobj in child.children:
+                if pobj.dep_ == "pobj":
+                    return pobj
+    return None
 
 
 def _adding_clause(verb: Any) -> Any | None:
@@ -397,7 +411,7 @@ def _reports_statement(verb: Any) -> bool:
         return True
     if verb.lemma_ in NOUN_OBJECT_VERBS and "dobj" in deps:
         return True
-    if verb.lemma_ == "quote":
+    if verb.lemma_ == "quote" or (verb.lemma_ in NOUN_OBJECT_VERBS and "agent" in deps):
         return True
     # "Police arrested three men ..., a police spokesperson said." — the reporting clause closes
     # the sentence after a comma and carries nothing of its own.

@@ -83,7 +83,7 @@ def analysis_to_text(analysis: Analysis) -> str:
                 who += f", {q.speaker_role}"
             if q.anonymous:
                 who += " [anonymous]"
-            lines.append(f"  [{q.sentence}] {who} ({q.cue or 'continued'}): "
+            lines.append(f"  [{q.sentence}] {who} ({q.cue or 'no cue'}): "
                          f"“{_short(text[q.start:q.end])}”")
     if analysis.attributions:
         lines += ["", "Attributions:"]
