@@ -97,3 +97,29 @@ def test_ingest_twice_is_idempotent(store: Store, examples: Path, analyzer) -> N
     assert len(first.ingested) == 10 and not first.rejected
     assert second.ingested == [] and sorted(second.present) == sorted(first.ingested)
     assert len(store.list_articles()) == 10
+
+
+def test_analysis_failure_rejects_that_article_only(
+        store: Store, examples: Path, analyzer, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from corroborate.analyze import pipeline
+
+    real = pipeline.analysis_from_doc
+
+    def fails_on_meridian(article, doc, version):  # type: ignore[no-untyped-def]
+        if "Meridian" in article.source:
+            raise ValueError("simulated rule failure")
+        return real(article, doc, version)
+
+    monkeypatch.setattr(pipeline, "analysis_from_doc", fails_on_meridian)
+    report = ingest_articles(store, read_inputs([str(examples / "summit")]), analyzer)
+    assert len(report.ingested) == 2
+    [rejected] = report.rejected
+    assert "meridian-post.html" in rejected.input and "analysis failed" in rejected.reason
+    assert store.count_articles() == 2
+
+
+def test_ingest_with_two_worker_processes(store: Store, examples: Path, analyzer) -> None:  # type: ignore[no-untyped-def]
+    report = ingest_articles(store, read_inputs([str(examples)]), analyzer, n_process=2)
+    assert len(report.ingested) == 10 and not report.rejected
+    stored = store.get_analysis(report.ingested[0])
+    assert stored is not None and stored.sentences

@@ -92,11 +92,13 @@ def main() -> None:
 @click.option("--max-bytes", type=int, default=None, metavar="N",
               help=f"Size limit per file (per line for JSON Lines); default {DEFAULT_MAX_BYTES}.")
 @click.option("--no-analyze", is_flag=True, help="Store the articles without analysing them.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes for the language model (2 on a 2-core machine).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: only when stdout is a terminal).")
 @handle_errors
 def ingest(paths: tuple[str, ...], db: str | None, source: str | None, fmt: str,
-           max_bytes: int | None, no_analyze: bool, progress: bool | None) -> None:
+           max_bytes: int | None, no_analyze: bool, jobs: int, progress: bool | None) -> None:
     """Read articles into the database and analyse them.
 
     PATHS are .txt/.md files (optional Source:/Date:/URL: header, then the title line),
@@ -138,7 +140,8 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, fmt: str,
 
     analyzer = None if no_analyze else Analyzer()
     with _open_store(db) as store:
-        report = ingest_articles(store, results(), analyzer, on_result=on_result)
+        report = ingest_articles(store, results(), analyzer, n_process=jobs,
+                                 on_result=on_result)
     if fmt == "json":
         click.echo(json.dumps({
             "db": str(settings.db_path),

@@ -44,12 +44,25 @@ class Analyzer:
     def analyze_many(self, articles: Iterable[Article], *, batch_size: int = 32,
                      n_process: int = 1) -> Iterator[Analysis]:
         """Analyses in input order; ``n_process > 1`` parses in worker processes."""
-        buffered = list(articles) if n_process > 1 else None
-        source: Iterable[Article] = buffered if buffered is not None else articles
-        pairs = self.nlp.pipe(((a.text, a) for a in source), as_tuples=True,
+        for _article, result in self.analyze_stream(articles, batch_size=batch_size,
+                                                   n_process=n_process):
+            if isinstance(result, Exception):
+                raise result
+            yield result
+
+    def analyze_stream(self, articles: Iterable[Article], *, batch_size: int = 32,
+                       n_process: int = 1) -> Iterator[tuple[Article, Analysis | Exception]]:
+        """Like :meth:`analyze_many`, lazily over a stream, yielding ``(article, analysis)`` or
+        ``(article, exception)`` when the rules fail on one article, so that one bad article
+        never stops a batch. With ``n_process > 1`` the spaCy parsing runs in worker processes
+        while the rules run here."""
+        pairs = self.nlp.pipe(((a.text, a) for a in articles), as_tuples=True,
                               batch_size=batch_size, n_process=n_process)
         for doc, article in pairs:
-            yield analysis_from_doc(article, doc, self.version)
+            try:
+                yield article, analysis_from_doc(article, doc, self.version)
+            except Exception as exc:
+                yield article, exc
 
 
 _DEFAULT: Analyzer | None = None
@@ -118,10 +131,10 @@ def analysis_from_doc(article: Article, doc: Any, version: str) -> Analysis:
         skip.append((start, end))
 
     # Quantities: the text scanner, with dates skipped and spaCy naming the counted noun.
-    char_to_token = {t.idx: t for t in doc}
+    token_starts = [t.idx for t in doc]
 
     def counted_noun(start: int, end: int) -> tuple[str, int] | None:
-        token = _token_at(doc, char_to_token, end - 1)
+        token = _token_at(doc, token_starts, end - 1)
         if token is None:
             return None
         head = token
@@ -199,11 +212,13 @@ def _lemma(token: Any) -> str:
     return singular(lemma) if lemma and lemma != "-pron-" else singular(token.text)
 
 
-def _token_at(doc: Any, char_to_token: dict[int, Any], offset: int) -> Any | None:
-    for token in doc:
-        if token.idx <= offset < token.idx + len(token.text):
-            return token
-    return char_to_token.get(offset)
+def _token_at(doc: Any, token_starts: list[int], offset: int) -> Any | None:
+    """The token covering a character offset (binary search over token starts)."""
+    i = bisect.bisect_right(token_starts, offset) - 1
+    if i < 0:
+        return None
+    token = doc[i]
+    return token if offset < token.idx + len(token.text) else None
 
 
 def _is_duration(text: str) -> bool:

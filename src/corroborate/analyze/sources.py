@@ -119,7 +119,7 @@ def classify(tokens: list[Any], *, full_names: dict[str, str], via_quote: bool =
         return None
     doc = tokens[0].doc
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
-    text = doc.text[start:end]
+    text = doc[tokens[0].i : tokens[-1].i + 1].text
     low_words = [t.lower_ for t in tokens]
     if len(tokens) == 1 and low_words[0] in PRONOUNS:
         return SourceInfo(text, "person", True, None, start, end, pronoun=True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from corroborate.analyze import Analyzer
@@ -26,11 +26,13 @@ def ingest_articles(
     analyzer: Analyzer | None,
     *,
     batch_size: int = 32,
+    n_process: int = 1,
     on_result: Callable[[Article | Rejection, str], None] | None = None,
 ) -> IngestReport:
     """Store every article of ``results`` with its analysis (or without one when ``analyzer`` is
     None). Each article is one transaction: a failure while analysing or writing one article
-    rejects that article alone and leaves nothing of it in the database.
+    rejects that article alone and leaves nothing of it in the database. Articles already in
+    the database are not analysed again. ``n_process > 1`` parses in worker processes.
 
     ``on_result(item, status)`` is called for each item with status ``ingested``, ``present``
     or ``rejected``."""
@@ -40,58 +42,40 @@ def ingest_articles(
         if on_result is not None:
             on_result(item, status)
 
-    batch: list[Article] = []
-    seen_in_batch: set[str] = set()
+    def reject(rejection: Rejection) -> None:
+        report.rejected.append(rejection)
+        note(rejection, "rejected")
 
-    def flush() -> None:
-        if not batch:
-            return
-        analyses: list[Analysis | Exception | None]
-        if analyzer is None:
-            analyses = [None] * len(batch)
-        else:
-            try:
-                analyses = list(analyzer.analyze_many(batch))
-            except Exception:  # one bad article must not sink the batch: retry one by one
-                analyses = []
-                for article in batch:
-                    try:
-                        analyses.append(analyzer.analyze(article))
-                    except Exception as exc:
-                        analyses.append(exc)
-        for article, analysis in zip(batch, analyses, strict=True):
-            name = article.path or article.id
-            if isinstance(analysis, Exception):
-                rejection = Rejection(name, f"analysis failed ({type(analysis).__name__}: "
-                                            f"{analysis}); nothing of it was stored")
-                report.rejected.append(rejection)
-                note(rejection, "rejected")
-                continue
-            try:
-                inserted = store.add_article(article, analysis)
-            except Exception as exc:
-                rejection = Rejection(name, f"could not be stored ({exc}); nothing of it was "
-                                            "stored")
-                report.rejected.append(rejection)
-                note(rejection, "rejected")
-                continue
-            (report.ingested if inserted else report.present).append(article.id)
-            note(article, "ingested" if inserted else "present")
-        batch.clear()
-        seen_in_batch.clear()
+    pending: set[str] = set()
 
-    for item in results:
-        if isinstance(item, Rejection):
-            report.rejected.append(item)
-            note(item, "rejected")
+    def new_articles() -> Iterator[Article]:
+        for item in results:
+            if isinstance(item, Rejection):
+                reject(item)
+            elif item.id in pending or store.has_article(item.id):
+                report.present.append(item.id)
+                note(item, "present")
+            else:
+                pending.add(item.id)
+                yield item
+
+    analysed: Iterator[tuple[Article, Analysis | Exception | None]]
+    if analyzer is None:
+        analysed = ((article, None) for article in new_articles())
+    else:
+        analysed = analyzer.analyze_stream(new_articles(), batch_size=batch_size,
+                                           n_process=n_process)
+    for article, analysis in analysed:
+        name = article.path or article.id
+        if isinstance(analysis, Exception):
+            reject(Rejection(name, f"analysis failed ({type(analysis).__name__}: {analysis}); "
+                                   "nothing of it was stored"))
             continue
-        if item.id in seen_in_batch or store.has_article(item.id):
-            report.present.append(item.id)
-            note(item, "present")
+        try:
+            inserted = store.add_article(article, analysis)
+        except Exception as exc:
+            reject(Rejection(name, f"could not be stored ({exc}); nothing of it was stored"))
             continue
-        batch.append(item)
-        seen_in_batch.add(item.id)
-        if len(batch) >= batch_size:
-            flush()
-    flush()
+        (report.ingested if inserted else report.present).append(article.id)
+        note(article, "ingested" if inserted else "present")
     return report
