@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -56,9 +57,16 @@ class Analyzer:
         ``(article, exception)`` when the rules fail on one article, so that one bad article
         never stops a batch. With ``n_process > 1`` the spaCy parsing runs in worker processes
         while the rules run here."""
-        pairs = self.nlp.pipe(((a.text, a) for a in articles), as_tuples=True,
-                              batch_size=batch_size, n_process=n_process)
-        for doc, article in pairs:
+        # The articles stay in this process (spaCy keeps the order); only texts go to workers.
+        waiting: deque[Article] = deque()
+
+        def texts() -> Iterator[str]:
+            for article in articles:
+                waiting.append(article)
+                yield article.text
+
+        for doc in self.nlp.pipe(texts(), batch_size=batch_size, n_process=n_process):
+            article = waiting.popleft()
             try:
                 yield article, analysis_from_doc(article, doc, self.version)
             except Exception as exc:
