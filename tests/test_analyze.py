@@ -94,3 +94,10 @@ def test_all_examples_analyse_and_validate(analyzer, examples: Path) -> None:  #
     for analysis in analyzer.analyze_many(arts):
         jsonschema.validate(json.loads(json.dumps(analysis_to_dict(analysis))), schema)
         assert analysis.sentences
+
+
+def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> None:  # type: ignore[no-untyped-def]
+    arts = [r for r in read_inputs([str(examples)]) if isinstance(r, Article)]
+    single = list(analyzer.analyze_many(arts))
+    forked = list(analyzer.analyze_many(arts, n_process=2, batch_size=3))
+    assert forked == single

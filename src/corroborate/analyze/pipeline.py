@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import bisect
+import itertools
+import multiprocessing
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -55,8 +57,11 @@ class Analyzer:
                        n_process: int = 1) -> Iterator[tuple[Article, Analysis | Exception]]:
         """Like :meth:`analyze_many`, lazily over a stream, yielding ``(article, analysis)`` or
         ``(article, exception)`` when the rules fail on one article, so that one bad article
-        never stops a batch. With ``n_process > 1`` the spaCy parsing runs in worker processes
-        while the rules run here."""
+        never stops a batch. With ``n_process > 1`` both the parsing and the rules run in
+        forked worker processes, in bounded batches read from ``articles`` in this thread."""
+        if n_process > 1 and "fork" in multiprocessing.get_all_start_methods():
+            yield from self._stream_forked(articles, batch_size, n_process)
+            return
         # The articles stay in this process (spaCy keeps the order); only texts go to workers.
         waiting: deque[Article] = deque()
 
@@ -71,6 +76,54 @@ class Analyzer:
                 yield article, analysis_from_doc(article, doc, self.version)
             except Exception as exc:
                 yield article, exc
+
+
+    def _stream_forked(self, articles: Iterable[Article], batch_size: int, n_process: int
+                       ) -> Iterator[tuple[Article, Analysis | Exception]]:
+        global _WORKER
+        _WORKER = self
+        source = iter(articles)
+        size = max(1, batch_size) * n_process
+
+        def next_batch() -> list[Article]:
+            return list(itertools.islice(source, size))
+
+        context = multiprocessing.get_context("fork")
+        with context.Pool(n_process) as pool:
+
+            def submit(batch: list[Article]) -> Any:
+                payload = [(a.text, a.published) for a in batch]
+                return pool.map_async(_analyse_in_worker, payload,
+                                      chunksize=max(1, len(payload) // (n_process * 4)))
+
+            batch = next_batch()
+            pending = submit(batch) if batch else None
+            while batch and pending is not None:
+                following = next_batch()
+                following_pending = submit(following) if following else None
+                for article, parts in zip(batch, pending.get(), strict=True):
+                    if isinstance(parts, Exception):
+                        yield article, parts
+                    else:
+                        sentences, entities, quantities, dates, quotes, attributions = parts
+                        yield article, Analysis(article, sentences, entities, quantities, dates,
+                                                quotes, attributions, self.version)
+                batch, pending = following, following_pending
+
+
+_WORKER: Analyzer | None = None
+
+
+def _analyse_in_worker(payload: tuple[str, str | None]) -> tuple[Any, ...] | Exception:
+    """In a forked worker: parse and apply the rules; send back plain data, not the Doc."""
+    text, published = payload
+    assert _WORKER is not None
+    try:
+        stub = Article(id="", text=text, title="", source="", published=published)
+        a = analysis_from_doc(stub, _WORKER.nlp(text), _WORKER.version)
+        return (a.sentences, a.entities, a.quantities, a.dates, a.quotes, a.attributions)
+    except Exception as exc:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
 _DEFAULT: Analyzer | None = None
@@ -206,7 +259,8 @@ def _is_future(ent: Any) -> bool:
         return False
     if token.tag_ in {"VBD", "VBN"}:
         return False
-    if token.tag_ in {"VBZ", "VBP"} and token.lemma_ not in {"say", "be", "have", "tell"}:
+    if token.tag_ in {"VBZ", "VBP"} and token.lemma_ not in {"say", "be", "have", "tell"} \
+            and token.lower_ not in {"is", "are", "am", "'s", "'re", "has", "have", "'ve"}:
         return True
     if token.tag_ == "VBG" and aux & {"is", "are", "am", "'s", "'re"}:
         return True

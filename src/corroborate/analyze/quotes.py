@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from corroborate.analyze.quantities import singular
 from corroborate.analyze.quote_spans import QuoteSpan, find_quote_spans
 from corroborate.analyze.sources import SourceInfo, appositive_role, classify, phrase_tokens
 from corroborate.model import Attribution, Quote
@@ -52,7 +53,7 @@ def _cue_text(verb: Any) -> str:
     for child in verb.children:
         if child.dep_ == "prep" and child.lower_ in {"in", "on", "at"}:
             pobj = [c for c in child.children if c.dep_ == "pobj"]
-            if pobj and pobj[0].lemma_ in {"statement", "interview", "briefing", "release",
+            if pobj and singular(pobj[0].text) in {"statement", "interview", "briefing", "release",
                                              "conference", "post", "message", "email",
                                              "letter", "speech", "television", "radio"}:
                 words.append(" ".join(t.text for t in child.subtree))
