@@ -25,6 +25,8 @@ _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.
 _WEEKDAY = r"(?P<weekday>" + "|".join(sorted(WEEKDAYS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>\d{4})"
+_PART_OF = (r"(?:early|mid|late|(?:the )?end of|(?:the )?start of|(?:the )?beginning of)")
+_COUNT = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
                  "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
                  "twelve": 12, "several": None, "few": None, "couple": None}
@@ -35,24 +37,19 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("dmy", re.compile(rf"^(?:{_WEEKDAY},?\s+)?{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}$")),
     ("md", re.compile(rf"^(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAY}$")),
     ("dm", re.compile(rf"^(?:{_WEEKDAY},?\s+)?(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH}$")),
-    ("my", re.compile(rf"^(?:(?:early|mid|late|end of|the end of|the start of|the beginning of"
-                      rf"|beginning of|start of)[\s-]+)?{_MONTH},?\s+(?:of\s+)?{_YEAR}$")),
-    ("m", re.compile(rf"^(?:(?:early|mid|late|end of|the end of|the start of|the beginning of"
-                     rf"|beginning of|start of|this|last|next)[\s-]+)?{_MONTH}$")),
-    ("y", re.compile(rf"^(?:(?:early|mid|late|the end of|end of|the start of|the beginning of"
-                     rf"|the summer of|the spring of|the autumn of|the fall of|the winter of"
-                     rf"|summer|spring|autumn|fall|winter)[\s-]+)?{_YEAR}$")),
+    ("my", re.compile(rf"^(?:{_PART_OF}[\s-]+)?{_MONTH},?\s+(?:of\s+)?{_YEAR}$")),
+    ("m", re.compile(rf"^(?:(?:{_PART_OF}|this|last|next)[\s-]+)?{_MONTH}$")),
+    ("y", re.compile(rf"^(?:(?:{_PART_OF}|(?:the )?(?:summer|spring|autumn|fall|winter)(?: of)?)"
+                     rf"[\s-]+)?{_YEAR}$")),
     ("wd", re.compile(rf"^(?P<rel>last|next|this|previous|coming)?\s*{_WEEKDAY}"
                       r"(?:\s+(?:morning|afternoon|evening|night))?$")),
     ("rel_unit", re.compile(r"^(?P<rel>last|next|this|past|previous|coming|earlier this"
                             r"|later this|earlier in the|later in the|early this|late this"
                             r"|late last|early last|early next|late next)\s+"
                             r"(?P<unit>week|month|year|weekend)$")),
-    ("ago2", re.compile(r"^(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten"
-                        r"|eleven|twelve)\s+years?(?:,\s*|\s+and\s+)(?P<m>\d+|a|an|one|two"
-                        r"|three|four|five|six|seven|eight|nine|ten|eleven)\s+months?\s+ago$")),
-    ("ago", re.compile(r"^(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten"
-                       r"|eleven|twelve)\s+(?P<unit>day|week|month|year)s?\s+ago$")),
+    ("ago2", re.compile(rf"^(?P<n>{_COUNT})\s+years?(?:,\s*|\s+and\s+)(?P<m>{_COUNT})\s+"
+                        r"months?\s+ago$")),
+    ("ago", re.compile(rf"^(?P<n>{_COUNT})\s+(?P<unit>day|week|month|year)s?\s+ago$")),
 ]
 _SIMPLE = {"today": 0, "tonight": 0, "this morning": 0, "this afternoon": 0,
            "this evening": 0, "yesterday": -1, "last night": -1, "yesterday morning": -1,

@@ -42,14 +42,18 @@ class IngestOptions:
         return BuildOptions(source=self.source, min_words=self.min_words)
 
 
+def _parse_and_build(parse: Callable[[str, str], Fields], content: str, name: str,
+                     path: str | None, options: IngestOptions) -> Result:
+    try:
+        fields = parse(content, name)
+    except InputError as exc:
+        return Rejection(exc.input, exc.reason)
+    return build_article(fields, name, path, options.build)
+
+
 def _single(parse: Callable[[str, str], Fields]) -> Callable[..., Iterator[Result]]:
     def read(content: str, name: str, path: str | None, options: IngestOptions) -> Iterator[Result]:
-        try:
-            fields = parse(content, name)
-        except InputError as exc:
-            yield Rejection(exc.input, exc.reason)
-            return
-        yield build_article(fields, name, path, options.build)
+        yield _parse_and_build(parse, content, name, path, options)
 
     return read
 
@@ -65,12 +69,7 @@ def _read_jsonl(content: str, name: str, path: str | None, options: IngestOption
         if len(line.encode("utf-8")) > options.max_bytes:
             yield Rejection(line_name, f"line over the size limit of {options.max_bytes} bytes")
             continue
-        try:
-            fields = parse_json_line(line, line_name)
-        except InputError as exc:
-            yield Rejection(exc.input, exc.reason)
-            continue
-        yield build_article(fields, line_name, path, options.build)
+        yield _parse_and_build(parse_json_line, line, line_name, path, options)
     if not seen_any:
         yield Rejection(name, "empty file: no JSON lines")
 
