@@ -27,6 +27,9 @@ def one(text: str) -> tuple[str, float, str, bool]:
         ("nearly 200 flights were cancelled", ("nearly 200 flights", 200, "flight", True)),
         ("€300 million in aid", ("€300 million", 3e8, "EUR", False)),
         ("twenty-five soldiers", ("twenty-five soldiers", 25, "soldier", False)),
+        ("a cut of 25 basis points", ("25 basis points", 25, "basis point", False)),
+        ("a KRW 5 trillion budget", ("KRW 5 trillion", 5e12, "KRW", False)),
+        ("talks lasted 30-minutes.", ("30-minutes", 30, "minute", False)),
     ],
 )
 def test_quantities(text: str, expected: tuple[str, float, str, bool]) -> None:

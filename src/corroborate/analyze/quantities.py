@@ -79,7 +79,7 @@ MEASURE_UNITS = {
     "gallon": "gallon", "gallons": "gallon", "magnitude": "magnitude",
     "celsius": "degree", "fahrenheit": "degree F",
 }
-PERCENT_WORDS = {"percent", "per", "pct", "percentage"}
+PERCENT_WORDS = {"percent", "per", "pct", "percentage"}  # "basis points" handled apart
 # Words after a number that are not what it counts.
 NOT_UNITS = {
     "of", "on", "to", "the", "a", "an", "and", "or", "in", "at", "by", "for", "with", "from",
@@ -264,8 +264,9 @@ def _match_at(
 
     currency: str | None = None
     j = i
-    if tok.text in CURRENCY_SYMBOLS:
-        currency = CURRENCY_SYMBOLS[tok.text]
+    if tok.text in CURRENCY_SYMBOLS or (tok.text.isupper() and tok.low in CURRENCY_WORDS
+                                        and len(tok.text) == 3):
+        currency = CURRENCY_SYMBOLS.get(tok.text) or CURRENCY_WORDS[tok.low]
         j = i + 1
         if j >= len(toks):
             return None, i + 1
@@ -309,6 +310,9 @@ def _match_at(
               and toks[k + 1].low in {"point", "points"}):
             unit, kind, end = "percentage point", "percent", toks[k + 1].end
             k += 2
+    elif (k + 1 < len(toks) and toks[k].low == "basis" and toks[k + 1].low in {"point", "points"}):
+        unit, kind, end = "basis point", "percent", toks[k + 1].end
+        k += 2
     if unit is None:
         # "30 minutes", "30-minute", "three years"
         u = k
