@@ -28,6 +28,8 @@ def one(text: str) -> tuple[str, float, str, bool]:
         ("€300 million in aid", ("€300 million", 3e8, "EUR", False)),
         ("twenty-five soldiers", ("twenty-five soldiers", 25, "soldier", False)),
         ("a cut of 25 basis points", ("25 basis points", 25, "basis point", False)),
+        ("it weighs 26 pounds", ("26 pounds", 26, "pound", False)),
+        ("a 2 million pounds fine", ("2 million pounds", 2e6, "GBP", False)),
         ("a KRW 5 trillion budget", ("KRW 5 trillion", 5e12, "KRW", False)),
         ("talks lasted 30-minutes.", ("30-minutes", 30, "minute", False)),
     ],

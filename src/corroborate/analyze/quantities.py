@@ -73,7 +73,8 @@ MEASURE_UNITS = {
     "ft": "foot", "inch": "inch", "inches": "inch", "kg": "kg", "kilogram": "kg",
     "kilograms": "kg", "kilo": "kg", "kilos": "kg", "g": "g", "gram": "g", "grams": "g",
     "tonne": "tonne", "tonnes": "tonne", "ton": "tonne", "tons": "tonne", "lb": "pound",
-    "lbs": "pound", "acre": "acre", "acres": "acre", "hectare": "hectare",
+    "lbs": "pound", "pound": "pound", "pounds": "pound", "acre": "acre", "acres": "acre",
+    "hectare": "hectare",
     "hectares": "hectare", "degree": "degree", "degrees": "degree", "mph": "mph",
     "kph": "km/h", "litre": "litre", "litres": "litre", "liter": "litre", "liters": "litre",
     "gallon": "gallon", "gallons": "gallon", "magnitude": "magnitude",
@@ -288,8 +289,13 @@ def _match_at(
     unit: str | None = None
     kind = "count"
     end = num_end
+    scaled = toks[k - 1].low in SCALES or toks[k - 1].low in SCALE_ABBREVIATIONS
+    ambiguous = {"won", "pound", "pounds"}  # a verb, a weight
     if currency is None and k < len(toks) and toks[k].low in CURRENCY_WORDS and (
-        toks[k].low != "won" or is_numeral or toks[k - 1].low in SCALES
+        toks[k].low not in ambiguous or scaled
+        or (toks[k].low == "won" and is_numeral)
+        or (toks[k].low.startswith("pound") and k + 1 < len(toks)
+            and toks[k + 1].low == "sterling")
     ):
         currency = CURRENCY_WORDS[toks[k].low]
         end = toks[k].end
