@@ -34,13 +34,17 @@ class EntitySpan:
     label: str
 
 
-def name_tokens(text: str) -> list[str]:
-    """Lower-case, accent-free name words without titles or possessives."""
+def name_tokens(text: str, *, strip_titles: bool = True) -> list[str]:
+    """Lower-case, accent-free name words without possessives and, for people, without titles
+    ("Prime Minister Fumio Kishida" -> fumio kishida)."""
     text = _POSSESSIVE.sub("", text.strip())
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     words = re.findall(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*", text.lower())
-    while words and words[0].rstrip(".") in TITLES:
+    if strip_titles:
+        while words and words[0].rstrip(".") in TITLES:
+            words = words[1:]
+    elif words and words[0] == "the":
         words = words[1:]
     return words
 
@@ -58,11 +62,17 @@ def assign_keys(spans: Sequence[EntitySpan]) -> list[str]:
     canonical: dict[tuple[str, str], list[str]] = {}  # (label group, slug) -> words
     keys: list[str] = []
     # Longest names first so that short forms attach to the full form.
-    order = sorted(range(len(spans)), key=lambda i: -len(name_tokens(spans[i].text)))
+    def words_of(span: EntitySpan) -> list[str]:
+        return (name_tokens(span.text, strip_titles=span.label == "PERSON")
+                or [span.text.lower()])
+
+    # Longest names first, places before other labels, so that short and odd forms attach.
+    order = sorted(range(len(spans)),
+                   key=lambda i: (-len(words_of(spans[i])), spans[i].label != "GPE"))
     result: dict[int, str] = {}
     for i in order:
         span = spans[i]
-        words = name_tokens(span.text) or [span.text.lower()]
+        words = words_of(span)
         group = _group(span.label)
         key_words = _match_existing(canonical, group, words, span)
         key_group = group
@@ -70,7 +80,7 @@ def assign_keys(spans: Sequence[EntitySpan]) -> list[str]:
             key_words = words
             canonical[(group, slug(words))] = words
         elif (group, slug(key_words)) not in canonical:
-            key_group = "PERSON"
+            key_group = next(g for (g, s) in canonical if s == slug(key_words))
         result[i] = f"{key_group}:{slug(key_words)}"
     keys = [result[i] for i in range(len(spans))]
     return keys
@@ -89,10 +99,15 @@ def _match_existing(canonical: dict[tuple[str, str], list[str]], group: str,
     if (group, slug(words)) in canonical:
         return canonical[(group, slug(words))]
     if group != "PERSON" and len(words) == 1:
-        # The model sometimes tags a person's surname alone as ORG or GPE ("Sestak said").
-        people = [w for (g, _), w in canonical.items() if g == "PERSON" and w[-1] == words[0]]
+        # The model sometimes tags a person's family name alone as ORG or GPE ("Sestak said",
+        # "Kang's office"), or a dateline place as ORG ("AUCKLAND").
+        people = [w for (g, _), w in canonical.items()
+                  if g == "PERSON" and words[0] in {w[0], w[-1]} and len(w) > 1]
         if len(people) == 1:
             return people[0]
+        same = [w for (g, s), w in canonical.items() if g != "PERSON" and s == words[0]]
+        if same:
+            return same[0]
     candidates = [w for (g, _), w in canonical.items() if g == group]
     if group == "PERSON":
         # "Kishida" -> "Fumio Kishida"; "Fumio" alone too, but only when unambiguous.
