@@ -62,10 +62,41 @@ def test_stdin(runner: CliRunner, db_path: Path) -> None:
     assert r.exit_code == 0 and "1 ingested" in r.output
 
 
-def test_not_found_exit_code(runner: CliRunner, db_path: Path) -> None:
+def test_not_found_exit_code(runner: CliRunner, db_path: Path, examples: Path) -> None:
+    run(runner, "ingest", str(examples / "summit"), "--db", str(db_path))
     r = runner.invoke(main, ["show", "abcdef", "--db", str(db_path)])
     assert r.exit_code == 3
     assert r.output.strip().startswith("error:") and len(r.output.strip().splitlines()) == 1
+
+
+def test_reading_commands_never_create_a_database(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "none.db"
+    for args in (["articles"], ["show", "abc"], ["analyze", "abc"]):
+        r = runner.invoke(main, [*args, "--db", str(db)])
+        assert r.exit_code == 4 and "no such database" in r.output
+    assert not db.exists()
+    r = runner.invoke(main, ["analyze", "typo.txt", "--db", str(db)])
+    assert r.exit_code == 1 and "no such file" in r.output and not db.exists()
+
+
+def test_bad_settings_are_usage_errors(runner: CliRunner, tmp_path: Path,
+                                       examples: Path) -> None:
+    r = runner.invoke(main, ["ingest", str(examples), "--db", str(tmp_path / "x.db")],
+                      env={"CORROBORATE_MAX_BYTES": "20MB"})
+    assert r.exit_code == 2 and "CORROBORATE_MAX_BYTES" in r.output
+    r = runner.invoke(main, ["ingest", str(examples), "--max-bytes", "-5"])
+    assert r.exit_code == 2
+
+
+def test_closed_stdin_is_not_touched(runner: CliRunner, db_path: Path, examples: Path,
+                                     monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", None)
+    from corroborate.cli import _stdin
+
+    assert _stdin([str(examples)]) is None
+    assert _stdin(["-"]) is None
 
 
 def test_bad_database_exit_code(runner: CliRunner, tmp_path: Path) -> None:

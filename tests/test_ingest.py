@@ -200,3 +200,81 @@ def test_text_parser_never_raises(text: str) -> None:
 def test_every_reader_rejects_whitespace_only(kind: str) -> None:
     results = list(read_bytes(b"   \n\n  ", "<ws>", IngestOptions(), kind=kind))
     assert results and all(isinstance(r, Rejection) for r in results)
+
+
+# -- hostile and odd inputs found in review -------------------------------------------------
+
+def test_lone_surrogate_and_nan_in_jsonl(tmp_path: Path) -> None:
+    f = tmp_path / "s.jsonl"
+    f.write_text('{"title": "T \\ud800", "text": "' + BODY + ' \\ud800", "x": NaN}\n'
+                 + json.dumps({"title": "ok", "text": BODY}) + "\n")
+    found = articles(list(read_inputs([str(f)])))
+    assert len(found) == 2
+    assert "\ud800" not in found[0].text and found[0].metadata["x"] is None
+    json.dumps(dict(found[0].metadata))  # writable as JSON
+
+
+def test_deeply_nested_json_line(tmp_path: Path) -> None:
+    f = tmp_path / "deep.jsonl"
+    f.write_text("[" * 100000 + "]" * 100000 + "\n" + json.dumps({"text": BODY}) + "\n")
+    results = list(read_inputs([str(f)]))
+    assert len(articles(results)) == 1
+    assert "nested too deeply" in rejections(results)[0].reason
+
+
+def test_non_string_fields_are_rejected(tmp_path: Path) -> None:
+    f = tmp_path / "t.jsonl"
+    f.write_text(json.dumps({"title": ["a", "b"], "text": BODY}) + "\n")
+    assert "must be a string" in _one_rejection(list(read_inputs([str(f)]))).reason
+
+
+def test_stray_byte_in_utf8_keeps_utf8(tmp_path: Path) -> None:
+    f = tmp_path / "m.txt"
+    f.write_bytes("Title\n\nThe café's plan cost ".encode() + b"\xa3" + b"300m, officials said.")
+    [a] = articles(list(read_inputs([str(f)])))
+    assert "café" in a.text and "\ufffd300m" in a.text
+
+
+def test_special_files_are_refused() -> None:
+    r = _one_rejection(list(read_inputs(["/dev/zero"])))
+    assert "not a regular file" in r.reason
+
+
+def test_oversized_jsonl_line_is_skipped_and_the_rest_read(tmp_path: Path) -> None:
+    f = tmp_path / "big.jsonl"
+    f.write_text(json.dumps({"text": BODY * 40}) + "\n" + json.dumps({"text": BODY}) + "\n")
+    results = list(read_inputs([str(f)], IngestOptions(max_bytes=1000)))
+    assert len(articles(results)) == 1
+    assert rejections(results)[0].input == f"{f}:1"
+
+
+def test_stdin_jsonl_is_limited_per_line() -> None:
+    lines = "".join(json.dumps({"title": f"t{i}", "text": BODY}) + "\n" for i in range(5))
+    results = list(read_inputs(["-"], IngestOptions(max_bytes=400),
+                               stdin=io.BytesIO(lines.encode())))
+    assert len(articles(results)) == 5
+
+
+def test_json_file_with_an_array(tmp_path: Path) -> None:
+    f = tmp_path / "a.json"
+    f.write_text(json.dumps([{"title": "A", "text": BODY}, {"title": "B", "text": BODY + " x"}],
+                            indent=2))
+    assert [a.title for a in articles(list(read_inputs([str(f)])))] == ["A", "B"]
+
+
+def test_html_fragment_on_stdin_is_html() -> None:
+    page = f"<div><h1>Headline</h1><p>{BODY}</p><p>{BODY}</p></div>".encode()
+    [a] = articles(list(read_inputs(["-"], stdin=io.BytesIO(page))))
+    assert "<" not in a.text
+
+
+def test_relative_publication_dates_are_not_resolved_against_the_clock() -> None:
+    assert normalise_published("yesterday") is None
+    assert normalise_published("Monday") is None
+
+
+def test_overlong_article_is_rejected(tmp_path: Path) -> None:
+    f = tmp_path / "long.txt"
+    f.write_text("Title\n\n" + ("word " * 250_000))
+    r = _one_rejection(list(read_inputs([str(f)])))
+    assert "analysis limit" in r.reason

@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 some inputs were rejected (the rest went in); 2 usage e
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -56,10 +57,18 @@ def _settings(db: str | None) -> Settings:
     return Settings.from_env().with_overrides(db_path=Path(db) if db else None)
 
 
-def _open_store(db: str | None) -> Any:
+def _open_store(db: str | None, *, create: bool = False) -> Any:
+    """The database; only `ingest` creates it, reading commands never leave a new file."""
     from corroborate.store import Store
 
-    return Store(_settings(db).db_path)
+    return Store(_settings(db).db_path, create=create)
+
+
+def _stdin(paths: tuple[str, ...] | list[str]) -> Any:
+    """Standard input as bytes, only when it is asked for (``-``) and open."""
+    if "-" not in paths or sys.stdin is None:
+        return None
+    return getattr(sys.stdin, "buffer", None)
 
 
 db_option = click.option(
@@ -89,7 +98,7 @@ def main() -> None:
 @click.option("--source", metavar="NAME", help="Outlet name for every input (overrides metadata).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format of the summary.")
-@click.option("--max-bytes", type=int, default=None, metavar="N",
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None, metavar="N",
               help=f"Size limit per file (per line for JSON Lines); default {DEFAULT_MAX_BYTES}.")
 @click.option("--no-analyze", is_flag=True, help="Store the articles without analysing them.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
@@ -121,6 +130,7 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, fmt: str,
     options = IngestOptions(source=source, max_bytes=settings.max_bytes,
                             min_words=settings.min_words)
     items = expand_inputs(paths)
+    stdin = _stdin(paths)
     show_progress = sys.stdout.isatty() if progress is None else progress
 
     def on_result(item: Article | Rejection, status: str) -> None:
@@ -133,13 +143,13 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, fmt: str,
                                    item_show_func=lambda i: str(i) if isinstance(i, str) else "",
                                    ) as bar:
                 for item in bar:
-                    yield from read_one(item, options, stdin=sys.stdin.buffer)
+                    yield from read_one(item, options, stdin=stdin)
         else:
             for item in items:
-                yield from read_one(item, options, stdin=sys.stdin.buffer)
+                yield from read_one(item, options, stdin=stdin)
 
     analyzer = None if no_analyze else Analyzer()
-    with _open_store(db) as store:
+    with _open_store(db, create=True) as store:
         report = ingest_articles(store, results(), analyzer, n_process=jobs,
                                  on_result=on_result)
     if fmt == "json":
@@ -179,7 +189,10 @@ def articles(db: str | None, fmt: str, source: str | None, limit: int | None) ->
             for r in rows], indent=2, ensure_ascii=False))
         return
     if not rows:
-        click.echo("no articles stored yet: see `corroborate ingest --help`")
+        if source or limit is not None:
+            click.echo("no articles match")
+        else:
+            click.echo("no articles stored yet: see `corroborate ingest --help`")
         return
     for r in rows:
         date = (r.published or "")[:10] or "----------"
@@ -193,7 +206,7 @@ def _load_analysis(target: str, db: str | None) -> Any:
     path = Path(target)
     if target == "-" or path.exists():
         found = [r for r in read_one(target if target == "-" else str(path), IngestOptions(),
-                                     stdin=sys.stdin.buffer)]
+                                     stdin=_stdin([target]))]
         if path.is_dir():
             raise CorroborateError(f"{target}: is a directory; analyze takes one article")
         rejected = [r for r in found if isinstance(r, Rejection)]
@@ -207,6 +220,10 @@ def _load_analysis(target: str, db: str | None) -> Any:
             click.echo(f"note: {target} holds {len(arts)} articles; analysing the first",
                        err=True)
         return analyze(arts[0])
+    if not re.fullmatch(r"[0-9a-fA-F]{1,16}", target):
+        from corroborate.errors import InputError
+
+        raise InputError(target, "no such file or directory (and not an article id)")
     with _open_store(db) as store:
         stored = store.get_analysis(target)
         if stored is not None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from corroborate.errors import UsageError
+
 DEFAULT_DB = "corroborate.db"
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MIN_WORDS = 8
@@ -26,7 +28,11 @@ class Settings:
         if env.get("CORROBORATE_DB"):
             settings = replace(settings, db_path=Path(env["CORROBORATE_DB"]))
         if env.get("CORROBORATE_MAX_BYTES"):
-            settings = replace(settings, max_bytes=int(env["CORROBORATE_MAX_BYTES"]))
+            raw = env["CORROBORATE_MAX_BYTES"]
+            if not raw.strip().isdigit() or int(raw) < 1:
+                raise UsageError(f"CORROBORATE_MAX_BYTES={raw!r}: expected a positive number "
+                                 "of bytes, e.g. 20000000")
+            settings = replace(settings, max_bytes=int(raw))
         return settings
 
     def with_overrides(self, **overrides: Any) -> Settings:

@@ -24,6 +24,12 @@ class InputError(CorroborateError):
         self.reason = reason
 
 
+class UsageError(CorroborateError):
+    """A setting or option with a value that cannot be used."""
+
+    exit_code = 2
+
+
 class NotFoundError(CorroborateError):
     """An article id (or prefix) that is not in the database."""
 

@@ -31,7 +31,8 @@ ORDINAL_WORDS = {
 }
 NUMBER_WORDS = set(SMALL) | set(TENS) | set(SCALES) | {"dozen"}
 
-_NUMERAL = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$|^\.\d+$")
+_NUMERAL = re.compile(r"^\d{1,3}(?:,\d{3}){0,5}(?:\.\d{1,12})?$|^\d{1,18}(?:\.\d{1,12})?$"
+                      r"|^\.\d{1,12}$")
 
 
 def parse_numeral(token: str) -> float | None:
@@ -80,7 +81,7 @@ def parse_ordinal(token: str) -> int | None:
     word = token.lower()
     if word in ORDINAL_WORDS:
         return ORDINAL_WORDS[word]
-    match = re.fullmatch(r"(\d+)(st|nd|rd|th)", word)
+    match = re.fullmatch(r"(\d{1,6})(st|nd|rd|th)", word)
     if match:
         return int(match.group(1))
     if "-" in word:

@@ -20,6 +20,7 @@ from corroborate.analyze.entities import ENTITY_LABELS, EntitySpan, assign_keys
 from corroborate.analyze.nlp import load_nlp, model_version
 from corroborate.analyze.quantities import DURATION_UNITS, find_quantities, singular
 from corroborate.analyze.quotes import extract_quotes_and_attributions
+from corroborate.errors import InputError
 from corroborate.model import Analysis, Article, DateMention, Entity, Quantity, Sentence
 
 ANALYZER_VERSION = "corroborate-analyzer/1"
@@ -42,6 +43,9 @@ class Analyzer:
             ANALYZER_VERSION
 
     def analyze(self, article: Article) -> Analysis:
+        if len(article.text) > self.nlp.max_length:
+            raise InputError(article.path or article.id,
+                             str(TextTooLongError(len(article.text), self.nlp.max_length)))
         return analysis_from_doc(article, self.nlp(article.text), self.version)
 
     def analyze_many(self, articles: Iterable[Article], *, batch_size: int = 32,
@@ -64,14 +68,18 @@ class Analyzer:
             return
         # The articles stay in this process (spaCy keeps the order); only texts go to workers.
         waiting: deque[Article] = deque()
+        limit = self.nlp.max_length
 
         def texts() -> Iterator[str]:
             for article in articles:
                 waiting.append(article)
-                yield article.text
+                yield article.text if len(article.text) <= limit else ""
 
         for doc in self.nlp.pipe(texts(), batch_size=batch_size, n_process=n_process):
             article = waiting.popleft()
+            if len(article.text) > limit:
+                yield article, TextTooLongError(len(article.text), limit)
+                continue
             try:
                 yield article, analysis_from_doc(article, doc, self.version)
             except Exception as exc:
@@ -92,7 +100,8 @@ class Analyzer:
         with context.Pool(n_process) as pool:
 
             def submit(batch: list[Article]) -> Any:
-                payload = [(a.text, a.published) for a in batch]
+                payload = [(a.text if len(a.text) <= self.nlp.max_length else "", a.published)
+                           for a in batch]
                 return pool.map_async(_analyse_in_worker, payload,
                                       chunksize=max(1, len(payload) // (n_process * 4)))
 
@@ -102,13 +111,21 @@ class Analyzer:
                 following = next_batch()
                 following_pending = submit(following) if following else None
                 for article, parts in zip(batch, pending.get(), strict=True):
-                    if isinstance(parts, Exception):
+                    if len(article.text) > self.nlp.max_length:
+                        yield article, TextTooLongError(len(article.text), self.nlp.max_length)
+                    elif isinstance(parts, Exception):
                         yield article, parts
                     else:
                         sentences, entities, quantities, dates, quotes, attributions = parts
                         yield article, Analysis(article, sentences, entities, quantities, dates,
                                                 quotes, attributions, self.version)
                 batch, pending = following, following_pending
+
+
+class TextTooLongError(ValueError):
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"text of {length} characters is over the model's limit of {limit}: "
+                         "split the article")
 
 
 _WORKER: Analyzer | None = None

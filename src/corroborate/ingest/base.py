@@ -43,6 +43,7 @@ class Fields:
 class BuildOptions:
     source: str | None = None
     min_words: int = 8
+    max_chars: int = 1_000_000
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -66,6 +67,8 @@ def normalise_published(value: str | None) -> str | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
+        if not re.search(r"\b(?:1[89]|2[01])\d\d\b", value):
+            return None  # relative ("yesterday", "Monday") or yearless: never the clock's
         import dateparser  # heavy import, only for free-form dates
 
         parsed_or_none = dateparser.parse(
@@ -114,6 +117,9 @@ def build_article(
     first_line, _, rest = text.partition("\n")
     if title and first_line.strip() == title and rest.strip():
         text = rest.strip()
+    if len(text) > options.max_chars:
+        return Rejection(input_name, f"article text of {len(text)} characters is over the "
+                                     f"analysis limit of {options.max_chars}: split it")
     words = word_count(text)
     if words == 0:
         return Rejection(input_name, "empty article: no text after extraction")

@@ -40,8 +40,11 @@ class ArticleSummary:
 class Store:
     """A Corroborate database. Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
         self.path = Path(path)
+        if not create and str(path) != ":memory:" and not self.path.exists():
+            raise StoreError(f"{self.path}: no such database; ingest articles first "
+                             "(`corroborate ingest PATH --db FILE`) or pass another --db")
         try:
             if str(path) != ":memory:" and self.path.parent and not self.path.parent.exists():
                 raise StoreError(
