@@ -278,3 +278,12 @@ def test_overlong_article_is_rejected(tmp_path: Path) -> None:
     f.write_text("Title\n\n" + ("word " * 250_000))
     r = _one_rejection(list(read_inputs([str(f)])))
     assert "analysis limit" in r.reason
+
+
+def test_hard_wrapped_text_is_unwrapped_and_single_paragraph_kept() -> None:
+    fields = parse_text('Flood hits town\n\n"We have never seen the water rise\nthis fast," said '
+                        "Mayor Lisa Chen.\n\nThe river rose two metres, officials said.\n")
+    assert fields.title == "Flood hits town"
+    assert fields.text.split("\n")[0].endswith("said Mayor Lisa Chen.")
+    one = parse_text("The ministry said on Monday that at least 12 people were hurt.")
+    assert one.title is None and one.text.startswith("The ministry said")

@@ -179,8 +179,8 @@ def analysis_from_doc(article: Article, doc: Any, version: str) -> Analysis:
     published = parse_published(article.published)
 
     # Entities.
-    ent_spans = [EntitySpan(e.start_char, e.end_char, e.text, e.label_) for e in doc.ents
-                 if e.label_ in ENTITY_LABELS]
+    ent_spans = [_stripped_span(text, e.start_char, e.end_char, e.label_) for e in doc.ents
+                 if e.label_ in ENTITY_LABELS and e.text.strip()]
     keys = assign_keys(ent_spans)
     entities = tuple(Entity(sentence_of(s.start), s.start, s.end, s.label, k)
                      for s, k in zip(ent_spans, keys, strict=True))
@@ -251,6 +251,14 @@ def analysis_from_doc(article: Article, doc: Any, version: str) -> Analysis:
         attributions=tuple(attributions),
         analyzer=version,
     )
+
+
+def _stripped_span(text: str, start: int, end: int, label: str) -> EntitySpan:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return EntitySpan(start, end, text[start:end], label)
 
 
 def _is_future(ent: Any) -> bool:
@@ -325,6 +333,8 @@ def _trim_date(ent: Any) -> tuple[int, int]:
             if not looks_like_date(rest) and not rest.strip().isdigit():
                 tokens = tokens[:k]
                 break
-    while len(tokens) > 1 and tokens[-1].is_punct:
+    while len(tokens) > 1 and (tokens[-1].is_punct or tokens[-1].is_space):
         tokens = tokens[:-1]
+    while len(tokens) > 1 and tokens[0].is_space:
+        tokens = tokens[1:]
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)

@@ -15,7 +15,13 @@ from typing import Any
 
 from corroborate.analyze.quantities import singular
 from corroborate.analyze.quote_spans import QuoteSpan, find_quote_spans
-from corroborate.analyze.sources import SourceInfo, appositive_role, classify, phrase_tokens
+from corroborate.analyze.sources import (
+    SourceInfo,
+    appositive_role,
+    classify,
+    phrase_tokens,
+    text_of,
+)
 from corroborate.model import Attribution, Quote
 
 SPEECH_VERBS = {
@@ -45,7 +51,7 @@ def _cue_text(verb: Any) -> str:
     words = [verb.text]
     for child in verb.children:
         if child.dep_ in {"dobj", "dative"} and verb.lemma_ == "tell":
-            obj = " ".join(t.text for t in child.subtree)
+            obj = text_of(list(child.subtree))
             if obj.lower() in CUE_OBJECTS or len(obj.split()) <= 3:
                 words.append(obj)
         if child.dep_ == "prt" and verb.lemma_ == "point":
@@ -56,7 +62,7 @@ def _cue_text(verb: Any) -> str:
             if pobj and singular(pobj[0].text) in {"statement", "interview", "briefing", "release",
                                              "conference", "post", "message", "email",
                                              "letter", "speech", "television", "radio"}:
-                words.append(" ".join(t.text for t in child.subtree))
+                words.append(text_of(list(child.subtree)))
     return " ".join(words)
 
 
@@ -308,7 +314,7 @@ def _verb_source(verb: Any, full_names: dict[str, str]) -> tuple[SourceInfo | No
         role_tokens = [t for t in phrase_tokens(subject) if t.lower_ not in {"a", "an", "the"}]
         info = classify(phrase_tokens(named_appos), full_names=full_names)
         if info is not None:
-            role = " ".join(t.text for t in role_tokens) or None
+            role = text_of(role_tokens) or None
             return (SourceInfo(info.name, info.kind, info.named,
                                info.role or (role if info.kind == "person" else None),
                                info.start, info.end, info.pronoun, info.gender),

@@ -107,7 +107,7 @@ def appositive_role(head: Any) -> str | None:
             while words and words[0].lower_ in {"a", "an", "the"}:
                 words = words[1:]
             if words and not any(t.ent_type_ == "PERSON" for t in words):
-                return " ".join(t.text for t in words)
+                return text_of(words)
     return None
 
 
@@ -138,7 +138,7 @@ def classify(tokens: list[Any], *, full_names: dict[str, str], via_quote: bool =
         key = full_names.get(name) or full_names.get(name.split()[-1].lower())
         role_tokens = [t for t in tokens if t.i < first and t.lower_ not in _DETERMINERS
                        and not t.is_punct and t.dep_ != "poss"]
-        role = " ".join(t.text for t in role_tokens) or None
+        role = text_of(role_tokens) or None
         role = _strip_title(role)
         gender = None
         if any(t.lower_ in {"mr", "mr."} for t in role_tokens):
@@ -174,6 +174,15 @@ def classify(tokens: list[Any], *, full_names: dict[str, str], via_quote: bool =
             return SourceInfo(text, "organisation", True, None, start, end)
         return SourceInfo(text, "organisation", True, None, start, end)
     return None
+
+
+def text_of(tokens: list[Any]) -> str:
+    """The words of a run of tokens as the article writes them ("city's mayor"), one line."""
+    if not tokens:
+        return ""
+    if len(tokens) == tokens[-1].i - tokens[0].i + 1:
+        return " ".join(tokens[0].doc[tokens[0].i : tokens[-1].i + 1].text.split())
+    return " ".join(" ".join(t.text for t in tokens).split())
 
 
 def _head(tokens: list[Any]) -> Any | None:

@@ -46,17 +46,16 @@ def ingest_articles(
         report.rejected.append(rejection)
         note(rejection, "rejected")
 
-    pending: set[str] = set()
-
     def new_articles() -> Iterator[Article]:
+        # A duplicate within this run is analysed again and found present when it is written,
+        # so it is never reported present unless its first copy really was stored.
         for item in results:
             if isinstance(item, Rejection):
                 reject(item)
-            elif item.id in pending or store.has_article(item.id):
+            elif store.has_article(item.id):
                 report.present.append(item.id)
                 note(item, "present")
             else:
-                pending.add(item.id)
                 yield item
 
     analysed: Iterator[tuple[Article, Analysis | Exception | None]]
