@@ -101,3 +101,33 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
     single = list(analyzer.analyze_many(arts))
     forked = list(analyzer.analyze_many(arts, n_process=2, batch_size=3))
     assert forked == single
+
+
+@pytest.mark.parametrize(
+    ("text", "speakers"),
+    [
+        ('"The deal is dead," Walsh said.\nKing disagreed. "Everyone knows it is alive. It just '
+         'needs time," he told Fox News.\n"Give it a week."', ["Walsh", "King", "King"]),
+        ('Mayor Lisa Chen spoke to reporters on Friday. "We will rebuild," she said.',
+         ["Lisa Chen"]),
+        ('The city was flooded. Her deputy, Tom Park, disagreed. "Luck had nothing to do with '
+         'it," he said.', ["Tom Park"]),
+        ('The café owner said "we are sad" on Tuesday.', ["The café owner"]),
+        ('Lee said Park would attend. "It is settled," he added.', ["Lee"]),
+    ],
+)
+def test_speakers_of_pronoun_and_cue_less_quotes(analyzer, text: str,  # type: ignore[no-untyped-def]
+                                                 speakers: list[str]) -> None:
+    article = Article(id="t", text=text, title="t", source="s", published="2026-03-12")
+    assert [q.speaker for q in analyzer.analyze(article).quotes] == speakers
+
+
+def test_dates_follow_tense(analyzer) -> None:  # type: ignore[no-untyped-def]
+    text = ("The trial will resume on March 2, officials said. The first hearing took place "
+            "on March 20. A ruling could come as early as Friday.")
+    article = Article(id="t", text=text, title="t", source="s", published="2026-03-12")
+    analysis = analyzer.analyze(article)
+    values = {text[d.start : d.end]: d.value for d in analysis.dates}
+    assert values["March 2"] == "2027-03-02"
+    assert values["March 20"] == "2025-03-20"
+    assert "2026-03-13" in values.values()

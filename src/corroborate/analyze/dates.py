@@ -56,7 +56,8 @@ _SIMPLE = {"today": 0, "tonight": 0, "this morning": 0, "this afternoon": 0,
            "yesterday afternoon": -1, "yesterday evening": -1, "tomorrow": 1,
            "the day before yesterday": -2, "the day after tomorrow": 2}
 _LEAD = re.compile(r"^(?:on|in|since|by|until|till|from|during|through|as of|before|after"
-                   r"|around|about|at)\s+", re.IGNORECASE)
+                   r"|around|about|at|as early as|as late as|no later than|no earlier than"
+                   r"|starting|beginning|from)\s+", re.IGNORECASE)
 
 _DATEISH = re.compile(
     r"\b(?:1[6-9]|20|21)\d\d(?:s|\b)|\d{4}-\d{2}|\b(?:" + "|".join(MONTHS) + "|"
@@ -93,15 +94,15 @@ def _closest_year(month: int, day: int | None, published: date, future: bool) ->
     """The year that puts a month (and day) nearest the publication date, on the side the
     tense implies: past events before publication, future ones after."""
     year = published.year
-    target = (month, day or 1)
-    pub = (published.month, published.day if day else 1)
+    if day is None:
+        if future:
+            return year + 1 if month < published.month else year
+        return year - 1 if month > published.month else year
+    candidate = _safe_date(year, month, day) or date(year, month, 28)
     if future:
-        return year + 1 if target < pub and published.month - month > 2 else year
-    if target > pub and month - published.month > 2:
-        return year - 1
-    if target > pub and day is None and month > published.month:
-        return year - 1
-    return year
+        return year + 1 if candidate < published else year
+    # A past event: a date more than a week after publication belongs to the year before.
+    return year - 1 if candidate > published + timedelta(days=7) else year
 
 
 def resolve_date(text: str, published: date | None, *, future: bool = False) -> str | None:

@@ -30,6 +30,8 @@ _COMPOUND_AGO = re.compile(
     r"\b(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
     r"(?:years?|months?|weeks?)(?:,\s*|\s+and\s+)$", re.IGNORECASE)
 _PAST = re.compile(r"\b(?:was|were|had|did|said|ago|last)\b", re.IGNORECASE)
+_DATE_LEAD = re.compile(r"^(?:(?:on|in|since|by|until|as early as|as late as|no later than"
+                        r"|no earlier than)\s+)+", re.IGNORECASE)
 _CLOCK = re.compile(r"\d{1,2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?)|\d{1,2}:\d{2}", re.IGNORECASE)
 _DURATION_WORDS = set(DURATION_UNITS)
 
@@ -278,7 +280,7 @@ def _is_future(ent: Any) -> bool:
            and any(c.lower_ == "to" for c in token.children) and token.head.i != token.i):
         token = token.head
     aux = {c.lower_ for c in token.children if c.dep_ in {"aux", "auxpass"}}
-    if aux & {"will", "'ll", "shall", "wo"}:
+    if aux & {"will", "'ll", "shall", "wo", "could", "may", "might", "should", "can"}:
         return True
     if aux & {"would", "had", "has", "have", "did", "was", "were"}:
         return False
@@ -323,9 +325,10 @@ def _is_duration(text: str) -> bool:
 def _trim_date(ent: Any) -> tuple[int, int]:
     """The date span without a leading preposition or trailing punctuation."""
     tokens = list(ent)
-    while tokens and tokens[0].lower_ in {"on", "in", "since", "by", "until", "the"} and \
-            len(tokens) > 1 and tokens[0].lower_ != "the":
-        tokens = tokens[1:]
+    lead = _DATE_LEAD.match(ent.text)
+    if lead and lead.end() < len(ent.text):
+        cut = ent.start_char + lead.end()
+        tokens = [t for t in tokens if t.idx >= cut] or tokens
     # "Sunday, South Korea's Joint Chiefs of Staff": the model ran the date over a comma.
     for k, token in enumerate(tokens):
         if token.text == "," and k > 0:

@@ -255,6 +255,9 @@ def _match_at(
         start, end = tok.start, toks[end_index - 1].end
         if tok.low in ORDINAL_SKIP or _overlaps(start, end, skip):
             return None, end_index
+        if (i > 0 and toks[i - 1].low in {"a", "one", "two", "three", "four"}
+                and _next_word_noun(toks, end_index) is None):
+            return None, end_index  # "fell by a third": a fraction, not a rank
         if tok.low == "second" and end_index < len(toks) and toks[end_index].low in {
                 "of", "and", "or", ",", "."}:
             return None, end_index

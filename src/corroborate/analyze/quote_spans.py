@@ -14,6 +14,9 @@ from dataclasses import dataclass
 OPENERS = {"\u201c": "\u201d", "\u201e": "\u201d", "\u00ab": "\u00bb"}
 CLOSERS = {"\u201d", "\u00bb"}
 STRAIGHT = '"'
+SPEECH_BEFORE = re.compile(
+    r"\b(?:said|says|say|told \w+|added|asked|wrote|replied|declared|insisted|stated"
+    r"|explained|warned|shouted|tweeted)[,:]?\s*$", re.IGNORECASE)
 TERM_CUES = re.compile(
     r"(?:called|calling|calls|describ\w+ (?:\w+ )?as|dubbed|so-called|termed|labell?ed|branded"
     r"|referred to (?:\w+ )?as|known as|titled|entitled|named|the word|the term|the phrase)\s*$",
@@ -93,6 +96,8 @@ def _is_term(text: str, open_at: int, content: str) -> bool:
     before = text[max(0, open_at - 40) : open_at]
     if TERM_CUES.search(before):
         return True
+    if SPEECH_BEFORE.search(before):
+        return False  # 'said "we are sad"': speech, however short
     has_sentence_punct = bool(re.search(r"[.!?,;:]$", content)) or bool(
         re.search(r"[.!?]\s", content))
     if len(words) <= 3 and not has_sentence_punct:

@@ -116,9 +116,22 @@ def _looks_like_person_name(name: str) -> bool:
 class _Context:
     """Speakers seen so far, for pronouns and cue-less quotes."""
 
-    def __init__(self) -> None:
+    def __init__(self, subjects: Sequence[SourceInfo] = ()) -> None:
         self.speakers: list[_Speaker] = []
         self.roles: dict[str, str] = {}
+        # People who are the subject of a main clause, in text order: "King disagreed."
+        self.subjects = list(subjects)
+
+    def _person_before(self, offset: int, gender: str | None) -> SourceInfo | None:
+        genders = {s.info.name: s.info.gender for s in self.speakers if s.info.gender}
+        for mention in reversed(self.subjects):
+            if mention.start >= offset:
+                continue
+            known = genders.get(mention.name)
+            if gender and known and gender != known:
+                continue
+            return mention
+        return None
 
     def resolve(self, info: SourceInfo) -> SourceInfo:
         if not info.pronoun:
@@ -127,6 +140,15 @@ class _Context:
                                   info.start, info.end, info.pronoun, info.gender)
             return info
         pron = info.name.lower()
+        if pron in {"he", "she", "him", "her", "i"}:
+            speaker = next((s.info for s in reversed(self.speakers)
+                            if s.info.kind == "person" and not s.info.pronoun
+                            and not (info.gender and s.info.gender
+                                     and info.gender != s.info.gender)), None)
+            mention = self._person_before(info.start, info.gender)
+            if mention is not None and (speaker is None or mention.start > speaker.start):
+                return SourceInfo(mention.name, "person", True, self.roles.get(mention.name),
+                                  info.start, info.end, pronoun=True, gender=info.gender)
         for prev in reversed(self.speakers):
             p = prev.info
             if pron in {"he", "she", "him", "her", "i"}:
@@ -176,7 +198,7 @@ def extract_quotes_and_attributions(
     spans = find_quote_spans(text)
     speech = [s for s in spans if not s.is_term]
     full_names = _full_names(doc)
-    context = _Context()
+    context = _Context(_main_clause_people(doc, speech, full_names))
     quotes: list[Quote] = []
     attributions: list[Attribution] = []
     used_verbs: set[int] = set()
@@ -292,6 +314,33 @@ def extract_quotes_and_attributions(
             speaker_end=info.end if explicit else None,
         ))
     return quotes, attributions
+
+
+def _main_clause_people(doc: Any, speech: Sequence[QuoteSpan], full_names: dict[str, str]
+                        ) -> list[SourceInfo]:
+    """People named as the subject of a main clause, outside quotations, in text order."""
+    people: list[SourceInfo] = []
+
+    def is_main_subject(token: Any) -> bool:
+        if token.dep_ == "appos":  # "Her deputy, Tom Park, disagreed."
+            token = token.head
+        return token.dep_ in {"nsubj", "nsubjpass"} and token.head.dep_ in {"ROOT", "conj"}
+
+    for ent in doc.ents:
+        if ent.label_ != "PERSON" or _inside(ent[0], speech) or not is_main_subject(ent.root):
+            continue
+        name = full_names.get(ent.text) or full_names.get(ent.text.split()[-1].lower()) \
+            or ent.text
+        people.append(SourceInfo(name, "person", True, None, ent.start_char, ent.end_char))
+    # A capitalised name the model did not tag ("King disagreed.").
+    for token in doc:
+        if (token.pos_ == "PROPN" and not token.ent_type_ and token.text[:1].isupper()
+                and token.dep_ == "nsubj" and token.head.dep_ == "ROOT"
+                and token.head.pos_ == "VERB" and not _inside(token, speech)):
+            people.append(SourceInfo(full_names.get(token.lower_, token.text), "person", True,
+                                     None, token.idx, token.idx + len(token.text)))
+    people.sort(key=lambda p: p.start)
+    return people
 
 
 def _verb_source(verb: Any, full_names: dict[str, str]) -> tuple[SourceInfo | None, str]:
