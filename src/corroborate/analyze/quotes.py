@@ -212,7 +212,6 @@ def extract_quotes_and_attributions(
         for index in range(first, last + 1):
             by_sentence.setdefault(index, []).append(span)
 
-    pending: list[QuoteSpan] = list(speech)
     quote_speaker: dict[int, tuple[SourceInfo, str, bool] | None] = {}
     last_quote_end = -1
     last_quote_info: tuple[SourceInfo, str] | None = None
@@ -220,8 +219,7 @@ def extract_quotes_and_attributions(
     for sent_index, sent in enumerate(sentences):
         sent_quotes = by_sentence.get(sent_index, [])
         # 1. Reporting verbs of this sentence outside quotation marks.
-        verbs = [t for t in sent if t.lemma_.lower() in SPEECH_VERBS and t.pos_ in {"VERB", "AUX"}
-                 and not _inside(t, speech)]
+        verbs = _reporting_verbs(sent, speech)
         according = [t for t in sent if t.lower_ == "according" and not _inside(t, speech)
                      and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to"]
         cue_infos: list[tuple[int, SourceInfo, str, Any]] = []
@@ -244,12 +242,10 @@ def extract_quotes_and_attributions(
             last_sent = sentence_of(max(span.start, span.end - 1))
             candidates = list(cue_infos)
             if last_sent != sent_index:
-                for verb in sentences[last_sent]:
-                    if (verb.lemma_.lower() in SPEECH_VERBS and verb.pos_ in {"VERB", "AUX"}
-                            and not _inside(verb, speech)):
-                        info, cue = _verb_source(verb, full_names)
-                        if info is not None:
-                            candidates.append((verb.idx, context.resolve(info), cue, verb))
+                for verb in _reporting_verbs(sentences[last_sent], speech):
+                    info, cue = _verb_source(verb, full_names)
+                    if info is not None:
+                        candidates.append((verb.idx, context.resolve(info), cue, verb))
             chosen = _nearest(span, candidates)
             if chosen is not None:
                 _, info, cue, verb = chosen
@@ -274,12 +270,7 @@ def extract_quotes_and_attributions(
                 if adding is not None and not _inside(adding, speech):
                     # '"...," Varela said, adding that 19 suspects would face trial.'
                     attributions.append(_attribution(info, "adding", sent_index))
-                if verb.lemma_ == "quote":
-                    # "Yonhap quoted the office as saying '...'": the outlet is a source too.
-                    media = _quoting_outlet(verb, full_names)
-                    if media is not None:
-                        attributions.append(_attribution(media, "quoted ... as saying",
-                                                         sent_index))
+                attributions.extend(_outlet_attribution(verb, full_names, sent_index))
                 continue
             if verb is None:
                 attributions.append(_attribution(info, cue, sent_index))
@@ -290,14 +281,11 @@ def extract_quotes_and_attributions(
             if not _reports_statement(verb):
                 continue
             attributions.append(_attribution(info, cue, sent_index))
-            if verb.lemma_ == "quote":
-                media = _quoting_outlet(verb, full_names)
-                if media is not None:
-                    attributions.append(_attribution(media, cue, sent_index))
+            attributions.extend(_outlet_attribution(verb, full_names, sent_index))
             context.remember(info, cue, sent_index)
 
 
-    for span in pending:
+    for span in speech:
         resolved = quote_speaker.get(span.start)
         sentence = sentence_of(span.start)
         if resolved is None:
@@ -421,6 +409,21 @@ def _named_appositive(subject: Any) -> Any | None:
         if child.dep_ == "appos" and child.ent_type_ in {"PERSON", "ORG"}:
             return child
     return None
+
+
+def _reporting_verbs(tokens: Any, speech: Sequence[QuoteSpan]) -> list[Any]:
+    """Reporting verbs ("said", "told", "quoted") outside quotation marks."""
+    return [t for t in tokens if t.lemma_.lower() in SPEECH_VERBS
+            and t.pos_ in {"VERB", "AUX"} and not _inside(t, speech)]
+
+
+def _outlet_attribution(verb: Any, full_names: dict[str, str], sentence: int
+                        ) -> list[Attribution]:
+    """"Yonhap quoted the office as saying ...": the outlet that quotes is a source too."""
+    if verb.lemma_ != "quote":
+        return []
+    media = _quoting_outlet(verb, full_names)
+    return [] if media is None else [_attribution(media, "quoted ... as saying", sentence)]
 
 
 def _quoting_outlet(verb: Any, full_names: dict[str, str]) -> SourceInfo | None:
