@@ -106,17 +106,19 @@ def analyse_all(analyzer: Analyzer, articles: list[Article], batch_size: int,
     return tally
 
 
-def peak_memory_mib() -> dict[str, float]:
-    """Peak resident set size: this process, the largest reaped child, and their sum.
+def peak_memory_mib(n_process: int) -> dict[str, float]:
+    """Peak resident set size: this process, the largest reaped child, and the estimated peak
+    of the whole tree (this process plus every worker at the largest worker's peak).
 
     On Linux ``ru_maxrss`` is in KiB, and RUSAGE_CHILDREN gives the largest single child
-    (not the sum over children), so the total is a lower bound when several workers ran.
+    (not the sum over children), hence the estimate.
     """
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # macOS reports bytes
+    workers = n_process if n_process > 1 else 0
     return {"self": round(own / scale, 1), "children": round(children / scale, 1),
-            "total": round((own + children) / scale, 1)}
+            "total": round((own + workers * children) / scale, 1)}
 
 
 def _display(path: Path) -> str:
@@ -142,6 +144,15 @@ def run(files: Sequence[Path], n_process: int, batch_size: int,
     started = time.perf_counter()
     tally = analyse_all(analyzer, articles, batch_size, n_process)
     analysis_s = time.perf_counter() - started
+    memory = peak_memory_mib(n_process)
+
+    # Peer baseline in the same run: the bare spaCy pipeline over the same texts and processes,
+    # with none of Corroborate's rules, as the floor of what the analysis can cost.
+    started = time.perf_counter()
+    for _doc in analyzer.nlp.pipe((a.text for a in articles), batch_size=batch_size,
+                                  n_process=n_process):
+        pass
+    spacy_s = time.perf_counter() - started
 
     return {
         "files": [_display(f) for f in files],
@@ -167,12 +178,15 @@ def run(files: Sequence[Path], n_process: int, batch_size: int,
         "analysis_s": round(analysis_s, 2),
         "articles_per_s": round(len(articles) / analysis_s, 1) if analysis_s else None,
         "words_per_s": round(words / analysis_s) if analysis_s else None,
-        "peak_memory_mib": peak_memory_mib(),
+        "peak_memory_mib": memory,
+        "spacy_only_s": round(spacy_s, 2),
+        "spacy_only_articles_per_s": round(len(articles) / spacy_s, 1) if spacy_s else None,
     }
 
 
 def print_table(result: dict[str, Any]) -> None:
     memory = result["peak_memory_mib"]
+    workers = result["n_process"] if result["n_process"] > 1 else 0
     rows: list[tuple[str, Any]] = [
         ("files", ", ".join(result["files"])),
         ("n_process / batch_size", f"{result['n_process']} / {result['batch_size']}"),
@@ -188,7 +202,9 @@ def print_table(result: dict[str, Any]) -> None:
         ("articles/s", result["articles_per_s"]),
         ("words/s", result["words_per_s"]),
         ("peak memory (MiB)",
-         f"{memory['total']} (self {memory['self']} + largest child {memory['children']})"),
+         f"{memory['total']} (self {memory['self']} + {workers} x largest child "
+         f"{memory['children']})"),
+        ("peer: spaCy alone, articles/s", result["spacy_only_articles_per_s"]),
     ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:

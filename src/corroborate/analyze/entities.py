@@ -7,6 +7,7 @@ organisation and its acronym ("the International Atomic Energy Agency", "IAEA") 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -35,6 +36,11 @@ class EntitySpan:
 
 
 def name_tokens(text: str, *, strip_titles: bool = True) -> list[str]:
+    return list(_name_tokens(text, strip_titles))
+
+
+@functools.lru_cache(maxsize=65536)
+def _name_tokens(text: str, strip_titles: bool) -> tuple[str, ...]:
     """Lower-case, accent-free name words without possessives and, for people, without titles
     ("Prime Minister Fumio Kishida" -> fumio kishida)."""
     text = _POSSESSIVE.sub("", text.strip())
@@ -46,7 +52,7 @@ def name_tokens(text: str, *, strip_titles: bool = True) -> list[str]:
             words = words[1:]
     elif words and words[0] == "the":
         words = words[1:]
-    return words
+    return tuple(words)
 
 
 def slug(words: Sequence[str]) -> str:

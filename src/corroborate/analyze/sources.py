@@ -85,11 +85,13 @@ def phrase_tokens(head: Any) -> list[Any]:
     last = max(t.i for t in tokens)
     doc = head.doc
     # Whole entities: the parser sometimes splits "Lee Ha-na" into two subjects.
-    for ent in doc.ents:
-        if ent.label_ not in {"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"}:
-            continue
-        if ent.start <= last and first < ent.end:
-            first, last = min(first, ent.start), max(last, ent.end - 1)
+    # (Walk the IOB tags at the two ends: reading doc.ents rebuilds every span, per call.)
+    names = {"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"}
+    while first > 0 and doc[first].ent_iob_ == "I" and doc[first].ent_type_ in names:
+        first -= 1
+    while (last + 1 < len(doc) and doc[last].ent_iob_ in {"B", "I"}
+           and doc[last].ent_type_ in names and doc[last + 1].ent_iob_ == "I"):
+        last += 1
     # A contiguous run around the head, cut at a comma after it, without trailing punctuation.
     for k in range(head.i + 1, last + 1):
         if doc[k].text in {",", ";", "(", "—", "--"}:
