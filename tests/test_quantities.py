@@ -38,6 +38,18 @@ def test_quantities(text: str, expected: tuple[str, float, str, bool]) -> None:
     assert one(text) == expected
 
 
+def test_ranges_take_the_unit_of_their_upper_bound_and_are_approximate() -> None:
+    text = "Officials put the death toll at between 40 and 50 people, after 30 to 40 minutes."
+    found = [(text[q.start : q.end], q.value, q.unit, q.approximate, q.qualifier)
+             for q in find_quantities(text)]
+    assert found == [("between 40", 40, "person", True, "range"),
+                     ("50 people", 50, "person", True, "range"),
+                     ("30", 30, "minute", True, "range"),
+                     ("40 minutes", 40, "minute", True, "range")]
+    [loss] = find_quantities("losses could exceed 100 million euros")
+    assert loss.approximate and loss.value == 1e8 and loss.unit == "EUR"
+
+
 @pytest.mark.parametrize(
     "text",
     ["a one-on-one meeting", "one of the leaders", "in 2019 the", "a 45-year-old man",

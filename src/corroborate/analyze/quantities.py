@@ -37,6 +37,8 @@ HEDGES: tuple[tuple[str, ...], ...] = tuple(
             "estimated", "close to", "upwards of", "as many as", "as much as", "at most",
             "just over", "just under", "under", "well over", "more than", "in excess of",
             "no fewer than", "no more than", "approx", "circa", "almost", "nearly all",
+            "exceed", "exceeds", "exceeded", "exceeding", "above", "below", "between",
+            "top", "tops", "topped", "topping", "surpass", "surpassed",
         ],
         key=lambda h: -len(h.split()),
     )
@@ -215,6 +217,11 @@ def find_quantities(
     while i < len(toks):
         match, nxt = _match_at(text, toks, i, skip, counted_noun)
         if match is not None:
+            if (found and found[-1].qualifier in {"range", "between"}
+                    and text[found[-1].end : match.start].strip().lower() in {"and", "to", "-",
+                                                                             "or"}):
+                match = QuantityMatch(match.start, match.end, match.value, match.unit,
+                                      match.kind, True, "range")
             if found and found[-1].kind == "duration" and match.kind == "duration":
                 merged = _merge_durations(text, found[-1], match)
                 if merged is not None:
@@ -344,6 +351,17 @@ def _match_at(
             else:
                 unit, kind, end = MEASURE_UNITS[toks[u].low], "measure", toks[u].end
                 k = u + 1
+    if unit is None and k + 1 < len(toks) and toks[k].low in {"and", "to", "-", "or"} \
+            and currency is None:
+        # A range, "between 40 and 50 people", "30 to 40 minutes": the first number takes the
+        # unit of the second and both are approximate.
+        upper, _after = _match_at(text, toks, k + 1, skip, counted_noun)
+        if upper is not None and upper.kind in {"count", "duration", "measure", "percent",
+                                                "money"}:
+            hedge = _hedge_before(toks, i)
+            low_start = toks[hedge[0]].start if hedge else start
+            return QuantityMatch(low_start, num_end, value, upper.unit, upper.kind, True,
+                                 "range"), k
     if unit is None:
         if k + 1 < len(toks) and toks[k].text == "-" and toks[k].start == num_end:
             return None, k + 1  # "one-on-one", "two-way": part of a compound word
