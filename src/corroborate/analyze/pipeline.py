@@ -44,10 +44,16 @@ class Analyzer:
         self.version = f"{ANALYZER_VERSION}+{model_version()}" if nlp is None else \
             ANALYZER_VERSION
 
-    def analyze(self, article: Article) -> Analysis:
+    def _too_long(self, article: Article) -> TextTooLongError | None:
+        """The error for a text over the model's length limit, or None when it fits."""
         if len(article.text) > self.nlp.max_length:
-            raise InputError(article.path or article.id,
-                             str(TextTooLongError(len(article.text), self.nlp.max_length)))
+            return TextTooLongError(len(article.text), self.nlp.max_length)
+        return None
+
+    def analyze(self, article: Article) -> Analysis:
+        too_long = self._too_long(article)
+        if too_long is not None:
+            raise InputError(article.path or article.id, str(too_long))
         return analysis_from_doc(article, self.nlp(article.text), self.version)
 
     def analyze_many(self, articles: Iterable[Article], *, batch_size: int = 32,
@@ -70,23 +76,22 @@ class Analyzer:
             return
         # The articles stay in this process (spaCy keeps the order); only texts go to workers.
         waiting: deque[Article] = deque()
-        limit = self.nlp.max_length
 
         def texts() -> Iterator[str]:
             for article in articles:
                 waiting.append(article)
-                yield article.text if len(article.text) <= limit else ""
+                yield "" if self._too_long(article) else article.text
 
         for doc in self.nlp.pipe(texts(), batch_size=batch_size, n_process=n_process):
             article = waiting.popleft()
-            if len(article.text) > limit:
-                yield article, TextTooLongError(len(article.text), limit)
+            too_long = self._too_long(article)
+            if too_long is not None:
+                yield article, too_long
                 continue
             try:
                 yield article, analysis_from_doc(article, doc, self.version)
             except Exception as exc:
                 yield article, exc
-
 
     def _stream_forked(self, articles: Iterable[Article], batch_size: int, n_process: int
                        ) -> Iterator[tuple[Article, Analysis | Exception]]:
@@ -102,8 +107,7 @@ class Analyzer:
         with context.Pool(n_process) as pool:
 
             def submit(batch: list[Article]) -> Any:
-                payload = [(a.text if len(a.text) <= self.nlp.max_length else "", a.published)
-                           for a in batch]
+                payload = [("" if self._too_long(a) else a.text, a.published) for a in batch]
                 return pool.map_async(_analyse_in_worker, payload,
                                       chunksize=max(1, len(payload) // (n_process * 4)))
 
@@ -113,8 +117,9 @@ class Analyzer:
                 following = next_batch()
                 following_pending = submit(following) if following else None
                 for article, parts in zip(batch, pending.get(), strict=True):
-                    if len(article.text) > self.nlp.max_length:
-                        yield article, TextTooLongError(len(article.text), self.nlp.max_length)
+                    too_long = self._too_long(article)
+                    if too_long is not None:
+                        yield article, too_long
                     elif isinstance(parts, Exception):
                         yield article, parts
                     else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from corroborate.analyze.quantities import singular
@@ -113,6 +113,19 @@ def _looks_like_person_name(name: str) -> bool:
             and not _ORG_WORDS.search(name))
 
 
+_PERSONAL = {"he", "she", "him", "her", "i"}
+
+
+def _can_refer(pron: str, info: SourceInfo, p: SourceInfo) -> bool:
+    """Whether pronoun ``pron`` (at ``info``) can refer to the earlier source ``p``."""
+    if pron in _PERSONAL:
+        return (p.kind == "person" and not p.pronoun
+                and not (info.gender and p.gender and info.gender != p.gender))
+    if pron == "it":
+        return p.kind in {"organisation", "government", "media"}
+    return not (pron in {"they", "them", "we"} and p.kind == "person" and p.named)
+
+
 class _Context:
     """Speakers seen so far, for pronouns and cue-less quotes."""
 
@@ -140,30 +153,17 @@ class _Context:
                                   info.start, info.end, info.pronoun, info.gender)
             return info
         pron = info.name.lower()
-        if pron in {"he", "she", "him", "her", "i"}:
-            speaker = next((s.info for s in reversed(self.speakers)
-                            if s.info.kind == "person" and not s.info.pronoun
-                            and not (info.gender and s.info.gender
-                                     and info.gender != s.info.gender)), None)
+        speaker = next((s.info for s in reversed(self.speakers)
+                        if _can_refer(pron, info, s.info)), None)
+        if pron in _PERSONAL:
             mention = self._person_before(info.start, info.gender)
             if mention is not None and (speaker is None or mention.start > speaker.start):
-                return SourceInfo(mention.name, "person", True, self.roles.get(mention.name),
-                                  info.start, info.end, pronoun=True, gender=info.gender)
-        for prev in reversed(self.speakers):
-            p = prev.info
-            if pron in {"he", "she", "him", "her", "i"}:
-                if p.kind != "person" or p.pronoun:
-                    continue
-                if info.gender and p.gender and info.gender != p.gender:
-                    continue
-            elif pron == "it":
-                if p.kind not in {"organisation", "government", "media"}:
-                    continue
-            elif pron in {"they", "them", "we"} and p.kind == "person" and p.named:
-                continue
-            return SourceInfo(p.name, p.kind, p.named, p.role or self.roles.get(p.name),
-                              info.start, info.end, pronoun=True,
-                              gender=info.gender or p.gender)
+                return replace(mention, role=self.roles.get(mention.name), start=info.start,
+                               end=info.end, pronoun=True, gender=info.gender)
+        if speaker is not None:
+            return replace(speaker, role=speaker.role or self.roles.get(speaker.name),
+                           start=info.start, end=info.end, pronoun=True,
+                           gender=info.gender or speaker.gender)
         if pron in {"he", "she"}:
             # "he"/"she" is evidence that a speaker the model tagged as an organisation is a
             # person: "Marcus Hale told the jury ... he said".
