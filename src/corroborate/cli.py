@@ -18,7 +18,7 @@ import click
 
 from corroborate import __version__
 from corroborate.config import DEFAULT_MAX_BYTES, Settings
-from corroborate.errors import CorroborateError
+from corroborate.errors import CorroborateError, InputError
 from corroborate.ingest import IngestOptions, Rejection, expand_inputs, read_one
 from corroborate.model import Article
 
@@ -205,15 +205,13 @@ def _load_analysis(target: str, db: str | None) -> Any:
 
     path = Path(target)
     if target == "-" or path.exists():
-        found = [r for r in read_one(target if target == "-" else str(path), IngestOptions(),
-                                     stdin=_stdin([target]))]
         if path.is_dir():
             raise CorroborateError(f"{target}: is a directory; analyze takes one article")
+        found = [r for r in read_one(target if target == "-" else str(path), IngestOptions(),
+                                     stdin=_stdin([target]))]
         rejected = [r for r in found if isinstance(r, Rejection)]
         arts = [r for r in found if isinstance(r, Article)]
         if not arts:
-            from corroborate.errors import InputError
-
             first = rejected[0] if rejected else Rejection(target, "no article found")
             raise InputError(first.input, first.reason)
         if len(arts) > 1:
@@ -221,8 +219,6 @@ def _load_analysis(target: str, db: str | None) -> Any:
                        err=True)
         return analyze(arts[0])
     if not re.fullmatch(r"[0-9a-fA-F]{1,16}", target):
-        from corroborate.errors import InputError
-
         raise InputError(target, "no such file or directory (and not an article id)")
     with _open_store(db) as store:
         stored = store.get_analysis(target)
