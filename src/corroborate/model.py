@@ -149,3 +149,133 @@ class Analysis:
     def sentence_text(self, index: int) -> str:
         sentence = self.sentences[index]
         return self.article.text[sentence.start : sentence.end]
+
+
+# -- Cross-source comparison ---------------------------------------------------------------
+
+BRIEF_SCHEMA = "corroborate.brief/1"
+
+ClaimField = Literal["text", "title"]
+FactStatus = Literal["agreed", "single", "disputed"]
+DifferenceKind = Literal["quantity", "date", "entity", "wording"]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One statement of one article: a sentence, a clause of a sentence that joins two facts,
+    or the headline. ``start``/``end`` are offsets into ``Article.text`` (``field="text"``,
+    ``sentence`` is the sentence index) or into ``Article.title`` (``field="title"``,
+    ``sentence`` is None)."""
+
+    article: str
+    sentence: int | None
+    start: int
+    end: int
+    field: ClaimField = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class DifferenceValue:
+    """One side of a difference: the value as one claim states it, with the span of the value
+    (offsets into the same field as the claim) and who the article attributes it to."""
+
+    claim: Claim
+    start: int
+    end: int
+    value: str
+    attributed_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """Aligned claims that state one fact with values that conflict. ``label`` names what
+    differs ("minute", "dead", "reference date", "event called")."""
+
+    kind: DifferenceKind
+    label: str
+    values: tuple[DifferenceValue, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    """Articles that are one source: verbatim/near-verbatim copies, or an article that says it
+    takes its facts from another outlet in the set. ``root`` is the article the others derive
+    from; ``reasons`` say why each other member joined (``"near-verbatim copy of …"``)."""
+
+    id: str
+    articles: tuple[str, ...]
+    root: str
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """Claims from one or more articles that state the same fact.
+
+    ``claims[representative]`` gives the wording shown; ``outlets`` counts distinct outlets,
+    ``independent_sources`` counts distinct lineages, after removing claims that the article
+    itself credits to another outlet of the set."""
+
+    id: str
+    status: FactStatus
+    claims: tuple[Claim, ...]
+    representative: int
+    outlets: int
+    independent_sources: int
+    differences: tuple[Difference, ...] = ()
+    score: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A pointer to a span of an article's text (entities and dates in the brief)."""
+
+    article: str
+    sentence: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoryEntity:
+    """One real entity across the articles of a story: its shared key, the most frequent
+    label, the most frequent written form, and every mention."""
+
+    key: str
+    label: str
+    name: str
+    mentions: tuple[Mention, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """A calendar point the articles refer to (ISO date or partial date) and where."""
+
+    value: str
+    mentions: tuple[Mention, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    """The comparison of a set of reports of one event. The analyses own the articles and
+    their text; facts, lineages, entities and the timeline point into them."""
+
+    analyses: tuple[Analysis, ...]
+    facts: tuple[Fact, ...]
+    lineages: tuple[Lineage, ...]
+    entities: tuple[StoryEntity, ...]
+    timeline: tuple[TimelineEntry, ...]
+    headline: str  # article id whose title is the most representative
+    summary: tuple[str, ...]  # fact ids, most corroborated first
+    aligner: str = ""
+
+    def analysis_of(self, article_id: str) -> Analysis:
+        for analysis in self.analyses:
+            if analysis.article.id == article_id:
+                return analysis
+        raise KeyError(article_id)
+
+    def claim_text(self, claim: Claim) -> str:
+        article = self.analysis_of(claim.article).article
+        source = article.title if claim.field == "title" else article.text
+        return source[claim.start : claim.end]

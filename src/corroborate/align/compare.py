@@ -1,0 +1,328 @@
+"""Compare reports of one event: group their claims into facts, tell independent sources from
+copies, find the differences, and build the :class:`~corroborate.model.Brief`.
+
+Pure over the data model: the analyses, the embedder and the scorer are passed in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from corroborate.align.claims import extract_claims
+from corroborate.align.differences import (
+    ClaimContext,
+    differences_between,
+    merge_differences,
+)
+from corroborate.align.features import (
+    Idf,
+    Statement,
+    pair_features,
+    prepare,
+    without_number_evidence,
+)
+from corroborate.align.lineage import find_lineages, same_outlet
+from corroborate.align.scorer import PairScorer, load_default_scorer
+from corroborate.embed import Embedder, MiniLMEmbedder
+from corroborate.errors import UsageError
+from corroborate.model import (
+    Analysis,
+    Article,
+    Brief,
+    Claim,
+    Difference,
+    Fact,
+    Mention,
+    StoryEntity,
+    TimelineEntry,
+)
+
+CANDIDATE_COSINE = 0.35
+# Grouping: a link between two claims needs the pair score to reach GROUP_THRESHOLD and each
+# claim to be the other's best match in its article (mutual best match), or the score to reach
+# STRONG_LINK. Within one story every sentence is on topic, so an absolute cut alone links
+# related statements that are not the same fact.
+GROUP_THRESHOLD = 0.55
+STRONG_LINK = 0.8
+CANDIDATES_PER_ARTICLE = 3
+SUMMARY_FACTS = 5
+MAX_ARTICLES = 200
+
+
+@dataclass(frozen=True, slots=True)
+class _Node:
+    claim: Claim
+    statement: Statement
+    lineage: str  # the article's lineage id
+    source: str  # the independent-source key of this claim (lineage, or a cited outlet)
+
+
+class Comparer:
+    """Holds the embedder and the pair scorer; :meth:`compare` is then a pure function of the
+    analyses. ``threshold`` overrides the scorer's cut for grouping claims into facts."""
+
+    def __init__(self, embedder: Embedder | None = None, scorer: PairScorer | None = None, *,
+                 threshold: float | None = None) -> None:
+        self.embedder: Embedder = embedder if embedder is not None else MiniLMEmbedder()
+        self.scorer = scorer if scorer is not None else load_default_scorer()
+        self.threshold = GROUP_THRESHOLD if threshold is None else threshold
+
+    @property
+    def name(self) -> str:
+        return f"corroborate-aligner/1+{self.embedder.name}"
+
+    def compare(self, analyses: Sequence[Analysis]) -> Brief:
+        analyses = _unique(analyses)
+        if not analyses:
+            raise UsageError("nothing to compare: give at least one article")
+        if len(analyses) > MAX_ARTICLES:
+            raise UsageError(f"{len(analyses)} articles: compare takes at most {MAX_ARTICLES} "
+                             "(group them into stories first)")
+        by_id = {a.article.id: a for a in analyses}
+        lineages = find_lineages(analyses)
+        lineage_of = {aid: lin.id for lin in lineages for aid in lin.articles}
+
+        claims = [c for a in analyses for c in extract_claims(a)]
+        texts = [_claim_text(by_id[c.article].article, c) for c in claims]
+        embeddings = self.embedder.embed(texts)
+        statements = [prepare(t, e) for t, e in zip(texts, embeddings, strict=True)]
+        nodes = [_Node(c, s, lineage_of[c.article], _source_key(c, by_id, lineage_of))
+                 for c, s in zip(claims, statements, strict=True)]
+        scores = self._pair_scores(nodes)
+        groups = _group(nodes, _links(nodes, scores, self.threshold), self.threshold)
+
+        facts = [self._fact(nodes, group, scores, by_id) for group in groups]
+        facts.sort(key=_fact_order)
+        facts = [_renumber(f, i) for i, f in enumerate(facts, start=1)]
+        return Brief(
+            analyses=tuple(analyses), facts=tuple(facts), lineages=tuple(lineages),
+            entities=_entities(analyses), timeline=_timeline(analyses),
+            headline=_headline(analyses, nodes, scores),
+            summary=_summary(facts), aligner=self.name,
+        )
+
+    # -- scoring ----------------------------------------------------------------------------
+    def _pair_scores(self, nodes: Sequence[_Node]) -> dict[tuple[int, int], float]:
+        """Grouping scores of candidate pairs (claims of different articles whose sentence
+        vectors are close, plus each claim's best matches in every other article)."""
+        if len(nodes) < 2:
+            return {}
+        vectors = np.stack([n.statement.embedding.vector for n in nodes])
+        cos = vectors @ vectors.T
+        articles = [n.claim.article for n in nodes]
+        by_article: dict[str, list[int]] = defaultdict(list)
+        for i, aid in enumerate(articles):
+            by_article[aid].append(i)
+        candidates: set[tuple[int, int]] = set()
+        for i in range(len(nodes)):
+            for aid, members in by_article.items():
+                if aid == articles[i]:
+                    continue
+                row = cos[i, members]
+                best = np.argsort(-row)[:CANDIDATES_PER_ARTICLE]
+                for k, j in enumerate(members):
+                    if row[k] >= CANDIDATE_COSINE or k in best:
+                        candidates.add((min(i, j), max(i, j)))
+        pairs = sorted(candidates)
+        idf = Idf([n.statement for n in nodes])
+        rows = [without_number_evidence(pair_features(nodes[i].statement, nodes[j].statement,
+                                                      idf)) for i, j in pairs]
+        probs = self.scorer.probabilities(rows)
+        return {pair: float(p) for pair, p in zip(pairs, probs, strict=True)}
+
+    # -- facts ------------------------------------------------------------------------------
+    def _fact(self, nodes: Sequence[_Node], group: list[int],
+              scores: dict[tuple[int, int], float], by_id: dict[str, Analysis]) -> Fact:
+        members = sorted(group, key=lambda i: (_article_rank(nodes[i], by_id), i))
+        claims = tuple(nodes[i].claim for i in members)
+
+        def centrality(i: int) -> tuple[float, int, int]:
+            total = sum(scores.get((min(i, j), max(i, j)), 0.0) for j in members if j != i)
+            return (total, int(nodes[i].claim.field == "text"), -members.index(i))
+
+        representative = members.index(max(members, key=centrality))
+        outlets = len({by_id[c.article].article.source for c in claims})
+        sources = {nodes[i].source for i in members}
+        found: list[Difference] = []
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                a, b = nodes[members[x]], nodes[members[y]]
+                if a.source == b.source or a.lineage == b.lineage:
+                    continue
+                found.extend(differences_between(ClaimContext(a.claim, by_id[a.claim.article]),
+                                                 ClaimContext(b.claim, by_id[b.claim.article])))
+        differences = tuple(merge_differences(found))
+        status = "disputed" if differences else ("agreed" if len(sources) >= 2 else "single")
+        cohesion = (sum(scores.get((min(i, j), max(i, j)), 0.0) for i in members
+                        for j in members if i < j) / max(1, len(members) * (len(members) - 1)
+                                                         // 2))
+        return Fact("", status, claims, representative, outlets, len(sources),  # type: ignore[arg-type]
+                    differences, round(cohesion, 4))
+
+
+def compare_analyses(analyses: Sequence[Analysis], *, embedder: Embedder | None = None,
+                     scorer: PairScorer | None = None) -> Brief:
+    """The brief of already analysed articles (see :class:`Comparer`)."""
+    return Comparer(embedder, scorer).compare(analyses)
+
+
+def compare(articles: Iterable[Article], *, analyzer: object | None = None,
+            embedder: Embedder | None = None, scorer: PairScorer | None = None) -> Brief:
+    """The brief of a set of reports of one event: analyses them (with the packaged English
+    model unless ``analyzer`` is given) and compares them."""
+    from corroborate.analyze import Analyzer
+
+    engine = analyzer if isinstance(analyzer, Analyzer) else Analyzer()
+    analyses = list(engine.analyze_many(list(articles)))
+    return compare_analyses(analyses, embedder=embedder, scorer=scorer)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+def _unique(analyses: Sequence[Analysis]) -> list[Analysis]:
+    seen: set[str] = set()
+    result = []
+    for a in analyses:
+        if a.article.id not in seen:
+            seen.add(a.article.id)
+            result.append(a)
+    return result
+
+
+def _claim_text(article: Article, claim: Claim) -> str:
+    source = article.title if claim.field == "title" else article.text
+    return source[claim.start : claim.end]
+
+
+def _source_key(claim: Claim, by_id: dict[str, Analysis], lineage_of: dict[str, str]) -> str:
+    """The lineage the claim counts for: an outlet its sentence credits (the article of that
+    outlet when it is in the set), else the article's own lineage."""
+    analysis = by_id[claim.article]
+    if claim.field == "text":
+        for x in analysis.attributions:
+            if x.sentence == claim.sentence and x.kind == "media":
+                for other in by_id.values():
+                    if other.article.id != claim.article and same_outlet(x.source,
+                                                                        other.article.source):
+                        return lineage_of[other.article.id]
+                if not same_outlet(x.source, analysis.article.source):
+                    return "outlet:" + " ".join(sorted(re.findall(r"\w+", x.source.lower())))
+    return lineage_of[claim.article]
+
+
+def _links(nodes: Sequence[_Node], scores: dict[tuple[int, int], float], threshold: float
+           ) -> dict[tuple[int, int], float]:
+    """The pairs that may join one fact: mutual best matches across two articles that reach
+    ``threshold``, and any pair that reaches :data:`STRONG_LINK`."""
+    best: dict[tuple[int, str], float] = {}
+    for (i, j), score in scores.items():
+        for a, b in ((i, j), (j, i)):
+            key = (a, nodes[b].claim.article)
+            if score > best.get(key, -1.0):
+                best[key] = score
+    links = {}
+    for (i, j), score in scores.items():
+        if score >= STRONG_LINK or score >= threshold and (
+                score >= best[(i, nodes[j].claim.article)] - 1e-9
+                and score >= best[(j, nodes[i].claim.article)] - 1e-9):
+            links[(i, j)] = score
+    return links
+
+
+def _group(nodes: Sequence[_Node], scores: dict[tuple[int, int], float], threshold: float
+           ) -> list[list[int]]:
+    """Average-link agglomeration of claims under two constraints: a fact holds at most one
+    claim per article, and merged groups must average ``threshold`` over all their cross pairs
+    (pairs never scored count as 0). Pairs are visited best first, so the result is
+    deterministic."""
+    group_of = list(range(len(nodes)))
+    members: dict[int, list[int]] = {i: [i] for i in range(len(nodes))}
+    for (i, j), score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
+        if score < threshold:
+            break
+        gi, gj = group_of[i], group_of[j]
+        if gi == gj:
+            continue
+        left, right = members[gi], members[gj]
+        if {nodes[k].claim.article for k in left} & {nodes[k].claim.article for k in right}:
+            continue
+        total = sum(scores.get((min(a, b), max(a, b)), 0.0) for a in left for b in right)
+        if total / (len(left) * len(right)) < threshold:
+            continue
+        keep, drop = (gi, gj) if gi < gj else (gj, gi)
+        members[keep] = sorted(members[keep] + members.pop(drop))
+        for k in members[keep]:
+            group_of[k] = keep
+    return [m for _, m in sorted(members.items())]
+
+
+def _article_rank(node: _Node, by_id: dict[str, Analysis]) -> int:
+    return list(by_id).index(node.claim.article)
+
+
+def _fact_order(fact: Fact) -> tuple[int, int, int, float, int]:
+    first = min((c.sentence if c.sentence is not None else -1) for c in fact.claims)
+    status = {"agreed": 0, "disputed": 1, "single": 2}[fact.status]
+    return (-fact.independent_sources, -fact.outlets, status, -fact.score, first)
+
+
+def _renumber(fact: Fact, number: int) -> Fact:
+    from dataclasses import replace
+
+    return replace(fact, id=f"F{number}")
+
+
+def _headline(analyses: Sequence[Analysis], nodes: Sequence[_Node],
+              scores: dict[tuple[int, int], float]) -> str:
+    """The article whose title is closest to all the other titles and claims."""
+    best: tuple[float, int, str] | None = None
+    for i, node in enumerate(nodes):
+        if node.claim.field != "title":
+            continue
+        total = sum(s for (a, b), s in scores.items() if i in (a, b))
+        key = (total, -i, node.claim.article)
+        if best is None or key > best:
+            best = key
+    return best[2] if best else analyses[0].article.id
+
+
+def _summary(facts: Sequence[Fact]) -> tuple[str, ...]:
+    chosen = [f for f in facts if f.status != "single"
+              and any(c.field == "text" for c in f.claims)]
+    if not chosen:
+        chosen = [f for f in facts if any(c.field == "text" for c in f.claims)]
+    return tuple(f.id for f in chosen[:SUMMARY_FACTS])
+
+
+def _entities(analyses: Sequence[Analysis]) -> tuple[StoryEntity, ...]:
+    mentions: dict[str, list[Mention]] = defaultdict(list)
+    labels: dict[str, Counter[str]] = defaultdict(Counter)
+    names: dict[str, Counter[str]] = defaultdict(Counter)
+    for a in analyses:
+        for e in a.entities:
+            key = e.key
+            mentions[key].append(Mention(a.article.id, e.sentence, e.start, e.end))
+            labels[key][e.label] += 1
+            names[key][a.text_of(e.start, e.end)] += 1
+    result = [
+        StoryEntity(key, labels[key].most_common(1)[0][0],
+                    max(names[key].items(), key=lambda kv: (kv[1], len(kv[0]), kv[0]))[0],
+                    tuple(found))
+        for key, found in mentions.items()
+    ]
+    result.sort(key=lambda e: (-len({m.article for m in e.mentions}), -len(e.mentions), e.key))
+    return tuple(result)
+
+
+def _timeline(analyses: Sequence[Analysis]) -> tuple[TimelineEntry, ...]:
+    by_value: dict[str, list[Mention]] = defaultdict(list)
+    for a in analyses:
+        for d in a.dates:
+            if d.value:
+                by_value[d.value].append(Mention(a.article.id, d.sentence, d.start, d.end))
+    return tuple(TimelineEntry(v, tuple(m)) for v, m in sorted(by_value.items()))

@@ -1,0 +1,418 @@
+"""Differences between claims that state one fact: numbers, dates and reference points, named
+entities in the same role, and characterisation (the same event called different names).
+
+Each finder gets two claims with what the analysis found inside them and returns the values
+that conflict, or nothing. Hedges are honoured: "about 30 minutes" and "30 minutes" agree,
+"three years" and "two years and 10 months" are compatible (a round figure in years), "about
+30 minutes" and "about 25 minutes" differ, "12 dead" and "15 dead" differ.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from corroborate.model import (
+    Analysis,
+    Claim,
+    DateMention,
+    Difference,
+    DifferenceValue,
+    Entity,
+    Quantity,
+)
+
+_DURATION_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800,
+                     "month": 2_629_800, "year": 31_557_600, "decade": 315_576_000,
+                     "century": 3_155_760_000}
+_MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december"], start=1)}
+_MONTH_ABBR = {k[:3]: v for k, v in _MONTHS.items()}
+# Nouns that name an event, by class; two claims characterise one event differently when they
+# name it with nouns of the same class that share no word ("one-on-one meeting" vs "informal
+# talks"; "fire" vs "explosion").
+EVENT_CLASSES: dict[str, frozenset[str]] = {
+    "encounter": frozenset([
+        "meeting", "meetings", "talks", "summit", "dialogue", "conversation", "encounter", "visit",
+        "session", "consultations", "negotiations", "chat", "exchange"
+    ]),
+    "incident": frozenset([
+        "fire", "blaze", "explosion", "blast", "inferno", "accident", "incident", "disaster",
+        "tragedy", "crash", "collision"
+    ]),
+    "violence": frozenset([
+        "attack", "attacks", "raid", "bombing", "shooting", "massacre", "clash", "clashes", "riot",
+        "riots", "protest", "protests", "demonstration", "demonstrations", "uprising", "coup",
+        "strike", "strikes", "invasion", "incursion", "operation", "offensive"
+    ]),
+}
+EVENT_NOUNS = frozenset().union(*EVENT_CLASSES.values())
+_PHRASE_WORD = r"[a-z]+(?:-[a-z]+)*"
+_DETERMINERS = frozenset([
+    "a", "an", "the", "this", "that", "its", "their", "his", "her", "our", "first", "second", "last"
+])
+_NOT_MODIFIERS = frozenset([
+    "and", "or", "but", "of", "to", "in", "on", "at", "for", "by", "with", "from", "as", "is",
+    "was", "were", "be", "been", "are", "said", "says", "say", "had", "has", "have", "will",
+    "would", "not", "no", "it", "they", "he", "she", "we", "which", "who", "that", "than", "then",
+    "also", "after", "before", "since", "about", "over", "its", "their", "his", "her", "our", "new",
+    "same", "such", "other"
+])
+_CALLED = re.compile(r"\b([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*|[Tt]he\s+[\w\s’'-]{2,40}?)\s+"
+                     r"(?:called|described|termed|labelled|labeled|characterised|characterized)"
+                     r"\s+(?:it|the\s+\w+|this)\s+(?:as\s+)?", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimContext:
+    """A claim with the analysis of its article (for values and who said what)."""
+
+    claim: Claim
+    analysis: Analysis
+
+    @property
+    def text(self) -> str:
+        a = self.analysis.article
+        return (a.title if self.claim.field == "title" else a.text)[self.claim.start :
+                                                                      self.claim.end]
+
+    def _inside(self, start: int, end: int) -> bool:
+        return self.claim.field == "text" and self.claim.start <= start and end <= self.claim.end
+
+    def quantities(self) -> list[Quantity]:
+        return [q for q in self.analysis.quantities if self._inside(q.start, q.end)]
+
+    def dates(self) -> list[DateMention]:
+        return [d for d in self.analysis.dates if self._inside(d.start, d.end)]
+
+    def entities(self) -> list[Entity]:
+        return [e for e in self.analysis.entities if self._inside(e.start, e.end)]
+
+    def attributed_to(self, start: int, end: int) -> str | None:
+        """Who the article says the value at ``start:end`` comes from: the speaker of the quote
+        around it, the subject of "X called it ...", or the source of the sentence's
+        attribution nearest to it; None for the article's own voice."""
+        if self.claim.field == "title":
+            return None
+        for quote in self.analysis.quotes:
+            if quote.start <= start and end <= quote.end and quote.speaker:
+                return quote.speaker
+        text = self.analysis.article.text
+        window_start = self.claim.start
+        for m in _CALLED.finditer(text, window_start, end):
+            if m.end() <= start + 1 and text[m.end() : start].strip() in ("", "a", "an", "the"):
+                return m.group(1).strip()
+        near: tuple[int, str] | None = None
+        for x in self.analysis.attributions:
+            if x.sentence != self.claim.sentence:
+                continue
+            distance = min(abs(x.start - start), abs(x.end - end))
+            if near is None or distance < near[0]:
+                near = (distance, x.source)
+        return near[1] if near else None
+
+    def value(self, start: int, end: int, value: str) -> DifferenceValue:
+        return DifferenceValue(self.claim, start, end, value, self.attributed_to(start, end))
+
+
+# -- quantities --------------------------------------------------------------------------------
+
+def _in_base_unit(q: Quantity) -> tuple[str, float, float]:
+    """(dimension, value, tolerance) in a common unit. The tolerance reflects hedges and the
+    roundness of the figure: an approximate value allows 10 %, a duration in a coarse unit
+    half of that unit, an exact count nothing."""
+    if q.kind == "duration" and q.unit in _DURATION_SECONDS:
+        size = _DURATION_SECONDS[q.unit]
+        value = q.value * size
+        tolerance = value * 0.1 if q.approximate else 0.0
+        if q.unit in ("year", "decade", "century", "month") and float(q.value).is_integer():
+            tolerance = max(tolerance, size / 2 if q.unit != "month" else size * 0.25)
+        return "duration", value, tolerance
+    tolerance = abs(q.value) * 0.1 if q.approximate else 0.0
+    if q.qualifier in ("at least", "more than", "over", "upwards of", "no fewer than"):
+        tolerance = abs(q.value) * 0.05
+    return f"{q.kind}:{q.unit}", q.value, tolerance
+
+
+def _quantity_label(q: Quantity) -> str:
+    return q.unit if q.kind != "percent" else "percent"
+
+
+def quantity_differences(a: ClaimContext, b: ClaimContext) -> list[Difference]:
+    found: list[Difference] = []
+    qb_all = [(q, _in_base_unit(q)) for q in b.quantities() if q.kind != "ordinal"]
+    used: set[int] = set()
+    for qa in a.quantities():
+        if qa.kind == "ordinal":
+            continue
+        dim_a, va, ta = _in_base_unit(qa)
+        same_dim = [(i, q, v, t) for i, (q, (d, v, t)) in enumerate(qb_all)
+                    if d == dim_a and i not in used]
+        if not same_dim:
+            continue
+        # pair with the closest value of the same dimension
+        i, qb, vb, tb = min(same_dim, key=lambda item: abs(item[2] - va))
+        used.add(i)
+        if abs(va - vb) <= max(ta, tb) + 1e-9:
+            continue
+        if len(same_dim) > 1 and any(abs(v - va) <= max(ta, t) for _, _, v, t in same_dim):
+            continue
+        # the other value may be something else that a states too ("3%" target vs "3.6%"
+        # inflation), or b may state a's figure in words the scanner did not read ("4-1")
+        if any(_in_base_unit(q)[0] == dim_a and abs(_in_base_unit(q)[1] - vb)
+               <= max(_in_base_unit(q)[2], tb) + 1e-9 for q in a.quantities() if q is not qa):
+            continue
+        if _mentions_number(b.text, qa.value) or _mentions_number(a.text, qb.value):
+            continue
+        found.append(Difference("quantity", _quantity_label(qa), (
+            a.value(qa.start, qa.end, _format_quantity(qa)),
+            b.value(qb.start, qb.end, _format_quantity(qb)),
+        )))
+    return found
+
+
+_SMALL_NUMBERS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                  "nine", "ten", "eleven", "twelve"]
+
+
+def _mentions_number(text: str, value: float) -> bool:
+    """True when ``text`` writes ``value`` as a bare number ("4-1", "one voted")."""
+    if not float(value).is_integer() or not 0 <= value <= 12:
+        return False
+    word = _SMALL_NUMBERS[int(value)]
+    return bool(re.search(rf"(?<![\d.]){int(value)}(?![\d.%])|\b{word}\b", text,
+                          re.IGNORECASE))
+
+
+def _format_quantity(q: Quantity) -> str:
+    number = f"{q.value:g}"
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if abs(q.value) >= size:
+            number = f"{q.value / size:g} {word}"
+            break
+    hedge = f"{q.qualifier} " if q.qualifier else ("~" if q.approximate else "")
+    unit = "%" if q.kind == "percent" else f" {q.unit}"
+    return f"{hedge}{number}{unit}".strip()
+
+
+# -- dates and reference points -------------------------------------------------------------
+
+def _date_parts(d: DateMention, text: str) -> tuple[int | None, int | None, int | None]:
+    """(year, month, day) as far as known: from the resolved value, else from month/year words
+    in the expression itself."""
+    if d.value:
+        parts = d.value.split("-")
+        nums = [int(p) if p.isdigit() else None for p in parts] + [None, None, None]
+        return nums[0], nums[1], nums[2]
+    raw = text[d.start : d.end].lower()
+    year = re.search(r"\b(1[89]\d\d|20\d\d)\b", raw)
+    month = None
+    for word in re.findall(r"[a-z]+", raw):
+        if word in _MONTHS or (word[:3] in _MONTH_ABBR and len(word) <= 5):
+            month = _MONTHS.get(word) or _MONTH_ABBR.get(word[:3])
+            break
+    return (int(year.group(1)) if year else None), month, None
+
+
+def _conflict(pa: tuple[int | None, ...], pb: tuple[int | None, ...]) -> bool:
+    """Two partial dates conflict when a component known in both differs."""
+    compared = False
+    for x, y in zip(pa, pb, strict=True):
+        if x is None or y is None:
+            break
+        if x != y:
+            return True
+        compared = True
+    return False if compared else pa[:2] != pb[:2] and all(
+        v is not None for v in (pa[1], pb[1])) and pa[1] != pb[1]
+
+
+def _precision(parts: tuple[int | None, int | None, int | None]) -> int:
+    return sum(1 for p in parts if p is not None)
+
+
+def _is_reference(text: str, start: int) -> bool:
+    before = text[max(0, start - 60) : start].lower()
+    return bool(re.search(r"\bsince\s+(?:\w+\s+){0,8}$", before)) or before.rstrip().endswith(
+        "since")
+
+
+def date_differences(a: ClaimContext, b: ClaimContext) -> list[Difference]:
+    text_a, text_b = a.analysis.article.text, b.analysis.article.text
+    da = [(d, _date_parts(d, text_a), _is_reference(text_a, d.start)) for d in a.dates()]
+    db = [(d, _date_parts(d, text_b), _is_reference(text_b, d.start)) for d in b.dates()]
+    found: list[Difference] = []
+    for role in (True, False):
+        left = [x for x in da if x[2] == role and any(p is not None for p in x[1])]
+        right = [x for x in db if x[2] == role and any(p is not None for p in x[1])]
+        if not left or not right:
+            continue
+        # differ only when no date of one side is compatible with any date of the other, and
+        # (outside "since ...") only between dates of the same precision: "Wednesday" and
+        # "May" in one fact are usually two different moments, not a conflict
+        if any(not _conflict(x[1], y[1]) for x in left for y in right):
+            continue
+        if not role and _precision(left[0][1]) != _precision(right[0][1]):
+            continue
+        x, y = left[0], right[0]
+        label = "reference date (since)" if role else "date"
+        found.append(Difference("date", label, (
+            a.value(x[0].start, x[0].end, x[0].value or text_a[x[0].start : x[0].end]),
+            b.value(y[0].start, y[0].end, y[0].value or text_b[y[0].start : y[0].end]),
+        )))
+    return found
+
+
+# -- named entities in the same role ------------------------------------------------------
+
+_ROLE_LABELS = {"GPE": "place", "LOC": "place", "FAC": "place", "PERSON": "person"}
+
+
+def entity_differences(a: ClaimContext, b: ClaimContext) -> list[Difference]:
+    """A place or person named by one claim where the other names a different one of the same
+    kind in the same construction (both introduced by the same preposition or both the
+    subject), e.g. "in Auckland" vs "in Wellington"."""
+    found: list[Difference] = []
+    text_a, text_b = a.analysis.article.text, b.analysis.article.text
+    for label, role in _ROLE_LABELS.items():
+        ea = [e for e in a.entities() if e.label == label]
+        eb = [e for e in b.entities() if e.label == label]
+        if not ea or not eb:
+            continue
+        keys_a = {_entity_key(e) for e in ea}
+        keys_b = {_entity_key(e) for e in eb}
+        if keys_a & keys_b or any(_contains_name(x, y) or _contains_name(y, x)
+                                  for x in keys_a for y in keys_b):
+            continue
+        for x in ea:
+            prep_x = _preposition_before(text_a, x.start)
+            for y in eb:
+                if prep_x and prep_x == _preposition_before(text_b, y.start):
+                    found.append(Difference("entity", f"{role} ({prep_x})", (
+                        a.value(x.start, x.end, text_a[x.start : x.end]),
+                        b.value(y.start, y.end, text_b[y.start : y.end]),
+                    )))
+                    break
+            if found:
+                break
+    return found
+
+
+def _entity_key(e: Entity) -> str:
+    return e.key.split(":", 1)[-1]
+
+
+def _contains_name(a: str, b: str) -> bool:
+    return bool(b) and all(part in a.split("-") for part in b.split("-"))
+
+
+def _preposition_before(text: str, start: int) -> str | None:
+    m = re.search(r"\b(in|at|near|from|to|by|of)\s+(?:the\s+)?$", text[max(0, start - 12) :
+                                                                         start])
+    return m.group(1) if m else None
+
+
+# -- characterisation -------------------------------------------------------------------------
+
+def event_phrases(text: str) -> list[tuple[int, int, str]]:
+    """Phrases that name an event: up to three modifiers and an event noun ("a one-on-one
+    meeting", "informal talks", "summit meeting", "blaze"). Returns (start, end, normalised)."""
+    found: list[tuple[int, int, str]] = []
+    lower = text.lower()
+    for m in re.finditer(rf"\b{_PHRASE_WORD}\b", lower):
+        word = m.group(0)
+        if word not in EVENT_NOUNS:
+            continue
+        start = m.start()
+        modifiers: list[str] = []
+        cursor = start
+        while len(modifiers) < 3:
+            prev = re.search(rf"({_PHRASE_WORD})\s+$", lower[:cursor])
+            if prev is None:
+                break
+            w = prev.group(1)
+            if w in _DETERMINERS or w in _NOT_MODIFIERS or (w in EVENT_NOUNS and w != word):
+                break
+            modifiers.insert(0, w)
+            cursor = prev.start(1)
+        norm = " ".join([*modifiers, _singular(word)])
+        found.append((cursor, m.end(), norm))
+    return found
+
+
+def _singular(word: str) -> str:
+    if word in ("talks", "consultations", "negotiations") or not word.endswith("s"):
+        return word
+    return word[:-2] if word.endswith(("shes", "ches", "sses")) else word[:-1]
+
+
+# Words before an encounter noun that show the phrase names the event itself ("held informal
+# talks", "called it a one-on-one meeting", "described the encounter as a summit").
+_NAMING_CONTEXT = re.compile(
+    r"\b(?:held|hold|holds|holding|had|have|has|conducted|called|calls|call|describe[ds]?"
+    r"|termed|labell?ed|dubbed|as|was|is)\s+(?:(?:it|them|this|the\s+\w+)\s+)?(?:as\s+)?"
+    r"(?:(?:a|an|the|their|its)\s+)?$", re.IGNORECASE)
+_VERBS = frozenset(["held", "hold", "holds", "had", "have", "has", "made", "make", "took",
+                    "take", "gave", "give", "began", "begin", "led", "lead", "met", "meet",
+                    "spoke", "speak", "sat", "called", "call", "described", "describe",
+                    "speed", "up", "resume", "resumed", "continue", "continued", "agreed",
+                    "avoid", "avoids", "avoided", "hailed", "named", "say", "says", "said"])
+
+
+def _names_event(text: str, start: int, cls: str | None) -> bool:
+    return cls != "encounter" or bool(_NAMING_CONTEXT.search(text[max(0, start - 40) : start]))
+
+
+def _event_class(phrase: str) -> str | None:
+    head = phrase.split()[-1]
+    for name, nouns in EVENT_CLASSES.items():
+        if head in nouns or head + "s" in nouns:
+            return name
+    return None
+
+
+def wording_differences(a: ClaimContext, b: ClaimContext) -> list[Difference]:
+    """The same event named differently ("a one-on-one meeting" vs "informal talks"):
+    reported when both claims name an event of the same class and the names share no word."""
+    base_a = a.claim.start if a.claim.field == "text" else 0
+    base_b = b.claim.start if b.claim.field == "text" else 0
+    found: list[Difference] = []
+    for x in event_phrases(a.text):
+        cls = _event_class(x[2])
+        if not _names_event(a.text, x[0], cls):
+            continue
+        same = [y for y in event_phrases(b.text)
+                if _event_class(y[2]) == cls and _names_event(b.text, y[0], cls)]
+        if not same:
+            continue
+        words_b = {w for y in same for w in y[2].split()}
+        if set(x[2].split()) & words_b or x[2].split()[-1] in b.text.lower():
+            continue
+        y = same[0]
+        if y[2].split()[-1] in a.text.lower():
+            continue
+        found.append(Difference("wording", f"{cls} called", (
+            a.value(base_a + x[0], base_a + x[1], x[2]),
+            b.value(base_b + y[0], base_b + y[1], y[2]),
+        )))
+        break
+    return found
+
+
+def differences_between(a: ClaimContext, b: ClaimContext) -> list[Difference]:
+    return [*quantity_differences(a, b), *date_differences(a, b), *entity_differences(a, b),
+            *wording_differences(a, b)]
+
+
+def merge_differences(found: Sequence[Difference]) -> list[Difference]:
+    """One difference per (kind, label) listing each claim's value once."""
+    merged: dict[tuple[str, str], list[DifferenceValue]] = {}
+    for d in found:
+        values = merged.setdefault((d.kind, d.label), [])
+        for v in d.values:
+            if all((w.claim, w.start) != (v.claim, v.start) for w in values):
+                values.append(v)
+    return [Difference(kind, label, tuple(values))  # type: ignore[arg-type]
+            for (kind, label), values in merged.items()]

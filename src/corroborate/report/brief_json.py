@@ -1,0 +1,118 @@
+"""The brief of a story as a JSON document (schema ``corroborate.brief/1``).
+
+Markdown and HTML render this same document, so every format shows the same facts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from corroborate.model import BRIEF_SCHEMA, Brief, Claim, Mention
+
+
+def brief_to_dict(brief: Brief) -> dict[str, Any]:
+    """The JSON document described by ``schemas/brief.schema.json``."""
+    articles = {a.article.id: a for a in brief.analyses}
+    lineage_of = {aid: lin.id for lin in brief.lineages for aid in lin.articles}
+
+    def outlet(aid: str) -> str:
+        return articles[aid].article.source
+
+    def claim_dict(claim: Claim) -> dict[str, Any]:
+        return {
+            "article": claim.article, "outlet": outlet(claim.article), "field": claim.field,
+            "sentence": claim.sentence, "start": claim.start, "end": claim.end,
+            "text": brief.claim_text(claim),
+        }
+
+    def mention_dict(m: Mention) -> dict[str, Any]:
+        analysis = articles[m.article]
+        return {"article": m.article, "outlet": outlet(m.article), "sentence": m.sentence,
+                "start": m.start, "end": m.end, "text": analysis.text_of(m.start, m.end)}
+
+    facts = []
+    fact_text: dict[str, str] = {}
+    for fact in brief.facts:
+        rep = fact.claims[fact.representative]
+        fact_text[fact.id] = brief.claim_text(rep)
+        facts.append({
+            "id": fact.id,
+            "status": fact.status,
+            "text": brief.claim_text(rep),
+            "article": rep.article,
+            "outlets": fact.outlets,
+            "independent_sources": fact.independent_sources,
+            "sources": sorted({outlet(c.article) for c in fact.claims}),
+            "claims": [claim_dict(c) for c in fact.claims],
+            "differences": [
+                {"kind": d.kind, "label": d.label, "values": [
+                    {**claim_dict(v.claim), "text": _field_text(brief, v.claim, v.start, v.end),
+                     "claim_text": brief.claim_text(v.claim),
+                     "claim_start": v.claim.start, "claim_end": v.claim.end,
+                     "start": v.start, "end": v.end, "value": v.value,
+                     "attributed_to": v.attributed_to}
+                    for v in d.values]}
+                for d in fact.differences
+            ],
+        })
+    counts = {status: sum(1 for f in brief.facts if f.status == status)
+              for status in ("agreed", "single", "disputed")}
+    head = articles[brief.headline].article if brief.headline in articles else None
+    return {
+        "schema": BRIEF_SCHEMA,
+        "aligner": brief.aligner,
+        "headline": {"text": head.title if head else "", "article": brief.headline},
+        "summary": [{"fact": fid, "text": fact_text[fid]} for fid in brief.summary
+                    if fid in fact_text],
+        "counts": counts,
+        "articles": [
+            {"id": a.article.id, "source": a.article.source, "title": a.article.title,
+             "published": a.article.published, "url": a.article.url, "path": a.article.path,
+             "lineage": lineage_of.get(a.article.id, a.article.id)}
+            for a in brief.analyses
+        ],
+        "lineages": [
+            {"id": lin.id, "articles": list(lin.articles), "root": lin.root,
+             "reasons": list(lin.reasons)}
+            for lin in brief.lineages
+        ],
+        "facts": facts,
+        "quotes": [
+            {"article": a.article.id, "outlet": a.article.source, "speaker": q.speaker,
+             "speaker_role": q.speaker_role, "speaker_kind": q.speaker_kind,
+             "anonymous": q.anonymous, "cue": q.cue, "text": a.text_of(q.start, q.end),
+             "sentence": q.sentence, "start": q.start, "end": q.end}
+            for a in brief.analyses for q in a.quotes
+        ],
+        "sourcing": [
+            {"article": a.article.id, "outlet": a.article.source,
+             "named": sum(1 for x in a.attributions if x.named),
+             "anonymous": sum(1 for x in a.attributions if not x.named),
+             "quotes_named": sum(1 for q in a.quotes if not q.anonymous),
+             "quotes_anonymous": sum(1 for q in a.quotes if q.anonymous),
+             "attributions": [
+                 {"source": x.source, "kind": x.kind, "named": x.named, "cue": x.cue,
+                  "mention": a.text_of(x.start, x.end), "sentence": x.sentence,
+                  "start": x.start, "end": x.end}
+                 for x in a.attributions]}
+            for a in brief.analyses
+        ],
+        "entities": [
+            {"key": e.key, "label": e.label, "name": e.name,
+             "articles": sorted({m.article for m in e.mentions}),
+             "mentions": [mention_dict(m) for m in e.mentions]}
+            for e in brief.entities
+        ],
+        "timeline": [
+            {"date": t.value, "mentions": [
+                {**mention_dict(m),
+                 "sentence_text": articles[m.article].sentence_text(m.sentence)}
+                for m in t.mentions]}
+            for t in brief.timeline
+        ],
+    }
+
+
+def _field_text(brief: Brief, claim: Claim, start: int, end: int) -> str:
+    article = brief.analysis_of(claim.article).article
+    return (article.title if claim.field == "title" else article.text)[start:end]
