@@ -19,6 +19,7 @@ demo: setup
 	$(BIN)/corroborate ingest examples --db demo.db
 	$(BIN)/corroborate articles --db demo.db
 	$(BIN)/corroborate analyze examples/summit/pacific-wire.txt
+	$(BIN)/corroborate compare examples/summit --format md
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -51,3 +51,30 @@ def store(db_path: Path) -> Iterator[object]:
 @pytest.fixture()
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def comparer():  # type: ignore[no-untyped-def]
+    """The real comparison engine: packaged MiniLM in float32 (so results do not depend on
+    whether the CPU has bf16), shipped scorer."""
+    from corroborate.align import Comparer
+    from corroborate.embed import MiniLMEmbedder
+
+    return Comparer(MiniLMEmbedder(precision="fp32"))
+
+
+@pytest.fixture(scope="session")
+def example_analyses(analyzer):  # type: ignore[no-untyped-def]
+    """The analyses of each bundled example story, by story folder name."""
+    from corroborate.ingest import Rejection, read_inputs
+
+    stories = {}
+    for folder in sorted(p for p in EXAMPLES.iterdir() if p.is_dir()):
+        articles = [a for a in read_inputs([str(folder)]) if not isinstance(a, Rejection)]
+        stories[folder.name] = list(analyzer.analyze_many(articles))
+    return stories
+
+
+@pytest.fixture(scope="session")
+def example_briefs(comparer, example_analyses):  # type: ignore[no-untyped-def]
+    return {name: comparer.compare(analyses) for name, analyses in example_analyses.items()}

@@ -63,10 +63,13 @@ class MiniLMEmbedder:
     ``precision="auto"`` uses bfloat16 where the CPU computes it natively (AMX / AVX-512 bf16;
     cosine agreement with fp32 ≥ 0.998 measured) and float32 elsewhere."""
 
-    def __init__(self, *, precision: Precision = "auto", batch_size: int = 64,
+    def __init__(self, *, precision: Precision | None = None, batch_size: int = 64,
                  threads: int | None = None) -> None:
+        if precision is None:
+            precision = os.environ.get("CORROBORATE_PRECISION", "auto")  # type: ignore[assignment]
         if precision not in ("auto", "fp32", "bf16"):
-            raise UsageError(f"embedding precision {precision!r}: expected auto, fp32 or bf16")
+            raise UsageError(f"embedding precision {precision!r} (CORROBORATE_PRECISION): "
+                             "expected auto, fp32 or bf16")
         self.precision: Literal["fp32", "bf16"] = (
             ("bf16" if cpu_has_fast_bf16() else "fp32") if precision == "auto" else precision)
         self.batch_size = batch_size

@@ -227,9 +227,9 @@ def _links(nodes: Sequence[_Node], scores: dict[tuple[int, int], float], thresho
                 best[key] = score
     links = {}
     for (i, j), score in scores.items():
-        if score >= STRONG_LINK or score >= threshold and (
+        if score >= STRONG_LINK or (score >= threshold and (
                 score >= best[(i, nodes[j].claim.article)] - 1e-9
-                and score >= best[(j, nodes[i].claim.article)] - 1e-9):
+                and score >= best[(j, nodes[i].claim.article)] - 1e-9)):
             links[(i, j)] = score
     return links
 

@@ -333,7 +333,8 @@ def event_phrases(text: str) -> list[tuple[int, int, str]]:
             if prev is None:
                 break
             w = prev.group(1)
-            if w in _DETERMINERS or w in _NOT_MODIFIERS or (w in EVENT_NOUNS and w != word):
+            if (w in _DETERMINERS or w in _NOT_MODIFIERS or w in _VERBS
+                    or (w in EVENT_NOUNS and w != word) or not text[prev.start(1)].islower()):
                 break
             modifiers.insert(0, w)
             cursor = prev.start(1)

@@ -1,8 +1,9 @@
 """Source independence: which articles are one source, and which claims an article credits to
 another outlet.
 
-Two articles of one outlet are one lineage. Two articles are one lineage when most of the shorter one's word 5-grams appear in the other
-(a wire story republished, verbatim or lightly edited). A claim whose sentence credits an outlet
+Two articles of one outlet are one lineage. Two articles are one lineage when most of the
+shorter one's word 5-grams appear in the other (a wire story republished, verbatim or lightly
+edited). A claim whose sentence credits an outlet
 ("according to Pacific Wire", "the Hanbit News Agency quoted the presidential office as saying")
 belongs to that outlet's lineage: to the article of that outlet when it is in the set, otherwise
 to the named outlet itself, so two papers citing the same agency count once.

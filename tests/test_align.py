@@ -1,0 +1,229 @@
+"""The comparison engine: claims, lineages, differences, scorer, grouping, and the brief of the
+bundled examples with the real model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from corroborate.align import Comparer
+from corroborate.align.claims import extract_claims, split_sentence
+from corroborate.align.differences import (
+    ClaimContext,
+    date_differences,
+    event_phrases,
+    quantity_differences,
+    wording_differences,
+)
+from corroborate.align.lineage import containment, find_lineages, same_outlet, shingles
+from corroborate.align.scorer import fit_scorer, load_default_scorer
+from corroborate.align.features import FEATURES
+from corroborate.embed import HashingEmbedder
+from corroborate.model import Analysis, Article, Brief, Claim
+from corroborate.textnorm import article_id
+
+
+def make_article(text: str, source: str = "Wire", title: str = "A title of some words",
+                 published: str | None = "2026-09-21T10:00:00+00:00") -> Article:
+    return Article(article_id(text, source), text, title, source, published)
+
+
+def whole(analysis: Analysis, index: int = 0) -> ClaimContext:
+    s = analysis.sentences[index]
+    return ClaimContext(Claim(analysis.article.id, s.index, s.start, s.end), analysis)
+
+
+# -- claims ------------------------------------------------------------------------------
+
+def test_clauses_split_two_facts_but_not_quotes() -> None:
+    text = "The leaders agreed to meet again next year, and they told ministers to speed up talks."
+    spans = split_sentence(text, 0, len(text))
+    assert [text[s:e] for s, e in spans] == [
+        "The leaders agreed to meet again next year",
+        "and they told ministers to speed up talks."]
+    quoted = '"We agreed to meet again next year, and we will speed up talks," he said.'
+    assert split_sentence(quoted, 0, len(quoted)) == [(0, len(quoted))]
+    short = "He came, and she left after the meeting ended."
+    assert split_sentence(short, 0, len(short)) == [(0, len(short))]
+
+
+def test_claims_include_headline_and_skip_credit_lines(analyzer) -> None:  # type: ignore[no-untyped-def]
+    text = ("Rescuers pulled 12 people from the rubble of the collapsed bridge on Monday.\n"
+            "(Reporting by Jane Doe; Editing by John Roe)")
+    analysis = analyzer.analyze(make_article(text, title="Bridge collapses in capital"))
+    claims = extract_claims(analysis)
+    assert claims[0].field == "title" and claims[0].sentence is None
+    assert analysis.article.title[claims[0].start : claims[0].end] == "Bridge collapses in capital"
+    assert all("Reporting by" not in text[c.start : c.end] for c in claims[1:])
+    assert len(claims) == 2
+
+
+# -- lineages ----------------------------------------------------------------------------
+
+def test_copies_are_one_lineage_and_the_earliest_is_root(analyzer) -> None:  # type: ignore[no-untyped-def]
+    body = ("Fire crews fought a blaze at a chemical warehouse near the river port for nine hours "
+            "on Tuesday, and officials said nobody was hurt in the fire that started at dawn.")
+    wire = analyzer.analyze(make_article(body, "Pacific Wire", published="2026-10-14T09:00:00Z"))
+    copy = analyzer.analyze(make_article(body + " (Pacific Wire)", "Daily Ledger",
+                                         published="2026-10-14"))
+    other = analyzer.analyze(make_article(
+        "A warehouse burned for hours in the port district, witnesses told the Herald on Tuesday.",
+        "The Herald"))
+    lineages = find_lineages([copy, other, wire])
+    assert len(lineages) == 2
+    joined = next(lin for lin in lineages if len(lin.articles) == 2)
+    assert joined.root == wire.article.id  # same day; the copy credits the wire
+    assert "repeats" in joined.reasons[0]
+
+
+def test_shingles_and_outlet_names() -> None:
+    a = shingles("one two three four five six seven eight")
+    assert containment(a, a) == 1.0
+    assert containment(a, shingles("nine ten eleven twelve thirteen")) == 0.0
+    assert same_outlet("Pacific Wire", "Pacific Wire Service")
+    assert same_outlet("Reuters", "REUTERS")
+    assert not same_outlet("The Meridian Post", "The Northbridge Times")
+
+
+# -- differences -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("left", "right", "differ"), [
+    ("The meeting lasted about 30 minutes, officials said.",
+     "The meeting lasted 30 minutes, officials said.", False),
+    ("The meeting lasted about 30 minutes, officials said.",
+     "The meeting lasted about 25 minutes, officials said.", True),
+    ("Kang took office three years ago and has pushed for better ties.",
+     "Kang took office two years and 10 months ago and has pushed for better ties.", False),
+    ("At least 12 people were killed in the fire at the plant.",
+     "Fifteen people were killed in the fire at the plant.", True),
+    ("Twelve people were killed in the fire at the plant.",
+     "12 people were killed in the fire at the plant.", False),
+])
+def test_quantities_with_hedges(analyzer, left: str, right: str, differ: bool) -> None:  # type: ignore[no-untyped-def]
+    a = analyzer.analyze(make_article(left, "A"))
+    b = analyzer.analyze(make_article(right, "B"))
+    found = quantity_differences(whole(a), whole(b))
+    assert bool(found) is differ, found
+    if found:
+        assert {v.claim.article for v in found[0].values} == {a.article.id, b.article.id}
+
+
+def test_reference_dates_differ(analyzer) -> None:  # type: ignore[no-untyped-def]
+    a = analyzer.analyze(make_article(
+        "It was the first face-to-face meeting between the two leaders since December 2019."))
+    b = analyzer.analyze(make_article(
+        "It was the first dialogue between the two leaders since a brief conversation in June.",
+        "Other"))
+    found = date_differences(whole(a), whole(b))
+    assert found and found[0].label.startswith("reference date")
+    assert [v.value for v in found[0].values] == ["2019-12", "2026-06"]
+
+
+def test_characterisation_with_who_said_it(analyzer) -> None:  # type: ignore[no-untyped-def]
+    a = analyzer.analyze(make_article(
+        "Seoul called it a one-on-one meeting between the two leaders in Auckland."))
+    b = analyzer.analyze(make_article(
+        "Tokyo called it informal talks between the two leaders in Auckland.", "Other"))
+    found = wording_differences(whole(a), whole(b))
+    assert found
+    values = {v.value: v.attributed_to for v in found[0].values}
+    assert values == {"one-on-one meeting": "Seoul", "informal talks": "Tokyo"}
+    assert [p[2] for p in event_phrases("the prime minister held informal talks")] == [
+        "informal talks"]
+
+
+# -- scorer ------------------------------------------------------------------------------
+
+def test_scorer_fits_separable_data_and_ships_weights() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(400, len(FEATURES)))
+    y = (x[:, 0] + 0.5 * x[:, 3] > 0).astype(int)
+    scorer = fit_scorer(x, y)
+    predicted = scorer.probabilities(x) >= scorer.threshold
+    assert np.mean(predicted == y) > 0.95
+    shipped = load_default_scorer()
+    assert shipped.features == FEATURES and 0 < shipped.threshold < 1
+    assert "msrp" in shipped.trained_on
+
+
+# -- the whole comparison ------------------------------------------------------------------
+
+def _check_invariants(brief: Brief) -> None:
+    seen: set[tuple[str, str, int, int]] = set()
+    for fact in brief.facts:
+        articles = [c.article for c in fact.claims]
+        assert len(articles) == len(set(articles)), "one claim per article in a fact"
+        for c in fact.claims:
+            key = (c.article, c.field, c.start, c.end)
+            assert key not in seen, "a claim sits in one fact only"
+            seen.add(key)
+            assert brief.claim_text(c).strip()
+        assert fact.outlets == len({brief.analysis_of(a).article.source for a in articles})
+        if fact.status == "disputed":
+            assert fact.differences
+        elif fact.status == "agreed":
+            assert fact.independent_sources >= 2
+        else:
+            assert fact.independent_sources == 1 or len(fact.claims) == 1
+    order = [(-f.independent_sources, -f.outlets) for f in brief.facts]
+    assert order == sorted(order), "most corroborated first"
+
+
+def test_compare_with_a_small_embedder_keeps_invariants(example_analyses) -> None:  # type: ignore[no-untyped-def]
+    comparer = Comparer(HashingEmbedder())
+    for analyses in example_analyses.values():
+        _check_invariants(comparer.compare(analyses))
+
+
+def test_compare_nothing_is_a_usage_error() -> None:
+    from corroborate.errors import UsageError
+
+    with pytest.raises(UsageError):
+        Comparer(HashingEmbedder()).compare([])
+
+
+def _fact_with(brief: Brief, *needles: str):  # type: ignore[no-untyped-def]
+    for fact in brief.facts:
+        texts = " ".join(brief.claim_text(c) for c in fact.claims)
+        if all(n in texts for n in needles):
+            return fact
+    raise AssertionError(f"no fact holds {needles}")
+
+
+def test_real_model_factory_fire(example_briefs) -> None:  # type: ignore[no-untyped-def]
+    brief = example_briefs["factory-fire"]
+    _check_invariants(brief)
+    copies = [lin for lin in brief.lineages if len(lin.articles) == 2]
+    assert len(copies) == 1
+    root = brief.analysis_of(copies[0].root).article
+    assert root.source == "Pacific Wire Service"
+    toll = _fact_with(brief, "At least 12 people were killed", "Fifteen people were killed")
+    assert toll.status == "disputed" and toll.outlets == 3 and toll.independent_sources == 2
+    persons = next(d for d in toll.differences if d.kind == "quantity")
+    assert {v.value for v in persons.values} >= {"at least 12 person", "15 person"}
+    crews = _fact_with(brief, "about 120 firefighters", "About 150 firefighters")
+    assert crews.status == "disputed"
+
+
+def test_real_model_summit(example_briefs) -> None:  # type: ignore[no-untyped-def]
+    brief = example_briefs["summit"]
+    _check_invariants(brief)
+    diffs = [d for f in brief.facts for d in f.differences]
+    reference = [d for d in diffs if d.label.startswith("reference date")]
+    assert reference and {"2019-12", "2026-06"} <= {v.value for v in reference[0].values}
+    wording = [d for d in diffs if d.kind == "wording"]
+    assert any({"informal talks", "one-on-one meeting"} <= {v.value for v in d.values}
+               for d in wording)
+    talks = _fact_with(brief, "seventh round")
+    assert talks.status == "agreed" and talks.outlets == 3
+    quotes = [q for a in brief.analyses for q in a.quotes]
+    assert any(q.cue and "added" in q.cue and q.speaker == "Lee Ha-na" for q in quotes)
+
+
+def test_real_model_rate_decision(example_briefs) -> None:  # type: ignore[no-untyped-def]
+    brief = example_briefs["rate-decision"]
+    _check_invariants(brief)
+    sales = _fact_with(brief, "$1.5 billion", "$1.2 billion")
+    assert sales.status == "disputed"
+    meridian = [lin for lin in brief.lineages if len(lin.articles) == 2]
+    assert meridian, "two articles of one outlet are one source"
