@@ -69,9 +69,15 @@ def example_analyses(analyzer):  # type: ignore[no-untyped-def]
     from corroborate.ingest import Rejection, read_inputs
 
     stories = {}
-    for folder in sorted(p for p in EXAMPLES.iterdir() if p.is_dir()):
-        articles = [a for a in read_inputs([str(folder)]) if not isinstance(a, Rejection)]
-        stories[folder.name] = list(analyzer.analyze_many(articles))
+    before = Path.cwd()
+    os.chdir(ROOT)  # paths in the briefs are relative ("examples/summit/...") for golden files
+    try:
+        for folder in sorted(p for p in EXAMPLES.iterdir() if p.is_dir()):
+            relative = str(folder.relative_to(ROOT))
+            articles = [a for a in read_inputs([relative]) if not isinstance(a, Rejection)]
+            stories[folder.name] = list(analyzer.analyze_many(articles))
+    finally:
+        os.chdir(before)
     return stories
 
 

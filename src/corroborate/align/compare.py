@@ -18,6 +18,7 @@ from corroborate.align.differences import (
     ClaimContext,
     differences_between,
     merge_differences,
+    quantity_differences,
 )
 from corroborate.align.features import (
     Idf,
@@ -49,6 +50,11 @@ CANDIDATE_COSINE = 0.35
 # related statements that are not the same fact.
 GROUP_THRESHOLD = 0.55
 STRONG_LINK = 0.8
+# Two facts are joined into one disputed fact when claims of each, related at least this much,
+# give conflicting figures for the same specific thing (see _join_number_disputes).
+DISPUTE_LINK = 0.45
+SPECIFIC_KINDS = frozenset({"count", "duration", "measure"})
+GENERIC_UNITS = frozenset({"time", "thing", "one", "other", "way", "part"})
 CANDIDATES_PER_ARTICLE = 3
 SUMMARY_FACTS = 5
 MAX_ARTICLES = 200
@@ -95,6 +101,7 @@ class Comparer:
                  for c, s in zip(claims, statements, strict=True)]
         scores = self._pair_scores(nodes)
         groups = _group(nodes, _links(nodes, scores, self.threshold), self.threshold)
+        groups = _join_number_disputes(nodes, groups, scores, by_id)
 
         facts = [self._fact(nodes, group, scores, by_id) for group in groups]
         facts.sort(key=_fact_order)
@@ -259,6 +266,41 @@ def _group(nodes: Sequence[_Node], scores: dict[tuple[int, int], float], thresho
         for k in members[keep]:
             group_of[k] = keep
     return [m for _, m in sorted(members.items())]
+
+
+def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
+                          scores: dict[tuple[int, int], float], by_id: dict[str, Analysis]
+                          ) -> list[list[int]]:
+    """Join two facts when a claim of each gives a conflicting figure for the same specific
+    thing ("about 30 minutes" vs "about 25 minutes"; "120 firefighters" vs "150") and the two
+    claims are related (score ≥ :data:`DISPUTE_LINK`): outlets that disagree on a number
+    often word the rest differently, and the dispute is what the reader needs to see."""
+    group_of = {k: g for g, members in enumerate(groups) for k in members}
+    merged = [list(g) for g in groups]
+    alive = [True] * len(groups)
+    for (i, j), score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
+        if score < DISPUTE_LINK:
+            break
+        gi, gj = group_of[i], group_of[j]
+        if gi == gj or not alive[gi] or not alive[gj]:
+            continue
+        if {nodes[k].claim.article for k in merged[gi]} & \
+                {nodes[k].claim.article for k in merged[gj]}:
+            continue
+        if nodes[i].source == nodes[j].source:
+            continue
+        a = ClaimContext(nodes[i].claim, by_id[nodes[i].claim.article])
+        b = ClaimContext(nodes[j].claim, by_id[nodes[j].claim.article])
+        specific = [d for d in quantity_differences(a, b, SPECIFIC_KINDS)
+                    if d.label not in GENERIC_UNITS]
+        if not specific:
+            continue
+        keep, drop = (gi, gj) if gi < gj else (gj, gi)
+        merged[keep] = sorted(merged[keep] + merged[drop])
+        alive[drop] = False
+        for k in merged[keep]:
+            group_of[k] = keep
+    return [g for g, ok in zip(merged, alive, strict=True) if ok]
 
 
 def _article_rank(node: _Node, by_id: dict[str, Analysis]) -> int:

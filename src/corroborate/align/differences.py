@@ -140,12 +140,17 @@ def _quantity_label(q: Quantity) -> str:
     return q.unit if q.kind != "percent" else "percent"
 
 
-def quantity_differences(a: ClaimContext, b: ClaimContext) -> list[Difference]:
+ALL_KINDS = frozenset({"count", "duration", "money", "percent", "measure"})
+
+
+def quantity_differences(a: ClaimContext, b: ClaimContext, kinds: frozenset[str] = ALL_KINDS
+                         ) -> list[Difference]:
+    """Figures of the same kind and unit that conflict, beyond what hedges allow."""
     found: list[Difference] = []
-    qb_all = [(q, _in_base_unit(q)) for q in b.quantities() if q.kind != "ordinal"]
+    qb_all = [(q, _in_base_unit(q)) for q in b.quantities() if q.kind in kinds]
     used: set[int] = set()
     for qa in a.quantities():
-        if qa.kind == "ordinal":
+        if qa.kind not in kinds:
             continue
         dim_a, va, ta = _in_base_unit(qa)
         same_dim = [(i, q, v, t) for i, (q, (d, v, t)) in enumerate(qb_all)

@@ -1,0 +1,283 @@
+"""Speed of the cross-outlet comparison on a 10-article story, in fp32 and bf16.
+
+The story is built from BASIL (``../shared/data/basil``): the event whose three articles (Fox
+News, NYT, HuffPost) have the most sentences together (141) gives a pool of sentences. Each of
+the 10 synthetic articles draws 40 of them at random (seeded, ``random.Random(1000 + k)`` for
+article k, without replacement inside an article) and orders them by a shifted outlet order:
+article k first gives the sentences of original outlet ``k mod 3`` in their original order,
+then those of the next outlet, and so on, so the lead of every article comes from a different
+outlet in turn. Article k takes the headline and the date of original article ``k mod 3`` and
+is published under its own outlet name "Outlet k+1", so no two articles count as one outlet.
+Two articles share about 28 % of their sentences (40 of 141), below the copy threshold of the
+lineage finder, so the comparison sees ten independent sources that repeat each other's facts
+in the same words: a worst case for the number of candidate pairs.
+
+Reported, each precision apart: model load time (imports of torch and sentence-transformers
+apart, once), the embedder's throughput on the claim texts (sentences/s), the time of
+``Comparer.compare`` on the ten analyses (median of ``--repeats`` runs after one warm-up; it
+includes embedding the claims), the cosine agreement between the fp32 and bf16 sentence
+vectors (min / mean), whether both precisions produce the same facts, and peak RSS. The
+analysis of the ten articles is timed apart. Target: compare in under 1 s after model load.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/compare_speed.py --json /tmp/compare_speed.json
+        [--repeats 3] [--precisions fp32 bf16]
+
+Exits 2 with a message when the shared corpus is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+if TYPE_CHECKING:
+    from corroborate.model import Analysis, Article, Brief
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "basil" / "articles.jsonl"
+ARTICLES = 10
+SENTENCES = 40
+TARGET_S = 1.0
+
+FactKey = tuple[str, tuple[tuple[str, str, int, int], ...]]
+
+
+def build_story(path: Path) -> tuple[str, list[Article]]:
+    """The event id and the 10 synthetic articles (see the module docstring)."""
+    from corroborate.model import Article
+
+    by_event: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                row = json.loads(line)
+                by_event[row["event"]].append(row)
+    event = max(by_event, key=lambda e: (sum(len(r["sentences"]) for r in by_event[e]), e))
+    originals = sorted(by_event[event], key=lambda r: r["source"])
+    pool = [(o, i, s["text"]) for o, row in enumerate(originals)
+            for i, s in enumerate(row["sentences"])]
+    articles = []
+    for k in range(ARTICLES):
+        picked = random.Random(1000 + k).sample(pool, min(SENTENCES, len(pool)))
+        picked.sort(key=lambda p: ((p[0] - k) % len(originals), p[1]))
+        base = originals[k % len(originals)]
+        text = "\n".join(p[2] for p in picked)
+        articles.append(Article(id=f"story-{k + 1:02d}", text=text, title=base["title"],
+                                source=f"Outlet {k + 1}", published=base.get("date"),
+                                metadata={"built_from": event, "lead_outlet": base["source"]}))
+    return event, articles
+
+
+def peak_rss_mib() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def fact_keys(brief: Brief) -> set[FactKey]:
+    return {(f.status, tuple(sorted((c.article, c.field, c.start, c.end) for c in f.claims)))
+            for f in brief.facts}
+
+
+def max_containment(articles: Sequence[Article]) -> float:
+    from corroborate.align.lineage import containment, shingles
+
+    grams = [shingles(a.text) for a in articles]
+    return max(containment(grams[i], grams[j]) for i in range(len(grams))
+               for j in range(i + 1, len(grams)))
+
+
+def measure(precision: str, analyses: Sequence[Analysis], texts: Sequence[str], repeats: int
+            ) -> tuple[dict[str, Any], Any, Brief]:
+    import numpy as np
+
+    from corroborate.align.compare import Comparer
+    from corroborate.embed import MiniLMEmbedder
+
+    t0 = time.perf_counter()
+    embedder = MiniLMEmbedder(precision=precision)  # type: ignore[arg-type]
+    _ = embedder.model
+    load = time.perf_counter() - t0
+    comparer = Comparer(embedder)
+    print(f"{precision}: model loaded in {load:.2f} s; warm-up compare ...", file=sys.stderr)
+    brief = comparer.compare(analyses)  # warm-up
+    runs = []
+    for n in range(repeats):
+        t0 = time.perf_counter()
+        brief = comparer.compare(analyses)
+        runs.append(time.perf_counter() - t0)
+        print(f"{precision}: compare run {n + 1}: {runs[-1]:.2f} s", file=sys.stderr)
+    t0 = time.perf_counter()
+    embedded = embedder.embed(texts)
+    embed_s = time.perf_counter() - t0
+    vectors = np.stack([e.vector for e in embedded])
+    counts = {s: sum(1 for f in brief.facts if f.status == s)
+              for s in ("agreed", "single", "disputed")}
+    return ({
+        "precision": embedder.precision,
+        "model_load_s": round(load, 2),
+        "embed_s": round(embed_s, 2),
+        "sentences_per_s": round(len(texts) / embed_s, 1),
+        "compare_runs_s": [round(r, 3) for r in runs],
+        "compare_median_s": round(statistics.median(runs), 3),
+        "meets_target": statistics.median(runs) < TARGET_S,
+        "facts": len(brief.facts),
+        "counts": counts,
+        "lineages": len(brief.lineages),
+        "peak_rss_mib": peak_rss_mib(),
+    }, vectors, brief)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from corroborate.align.claims import extract_claims
+    from corroborate.analyze import Analyzer
+
+    event, articles = build_story(args.data)
+    t0 = time.perf_counter()
+    analyzer = Analyzer()
+    analyzer_load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    analyses = list(analyzer.analyze_many(articles))
+    analysis_s = time.perf_counter() - t0
+    claims = [c for a in analyses for c in extract_claims(a)]
+    by_id = {a.article.id: a.article for a in analyses}
+    texts = [(by_id[c.article].title if c.field == "title" else by_id[c.article].text)[
+        c.start : c.end] for c in claims]
+    print(f"{len(articles)} articles, {sum(len(a.sentences) for a in analyses)} sentences, "
+          f"{len(claims)} claims; analysed in {analysis_s:.2f} s", file=sys.stderr)
+
+    t0 = time.perf_counter()
+    import sentence_transformers  # noqa: F401
+    import torch
+
+    import_s = time.perf_counter() - t0
+    load_before = os.getloadavg()[0]
+    results: dict[str, dict[str, Any]] = {}
+    vectors: dict[str, Any] = {}
+    keys: dict[str, set[FactKey]] = {}
+    for precision in args.precisions:
+        results[precision], vectors[precision], brief = measure(precision, analyses, texts,
+                                                                args.repeats)
+        keys[precision] = fact_keys(brief)
+    agreement: dict[str, Any] = {}
+    if "fp32" in vectors and "bf16" in vectors:
+        cos = (vectors["fp32"] * vectors["bf16"]).sum(axis=1)
+        same = keys["fp32"] == keys["bf16"]
+        agreement = {
+            "cosine_min": round(float(cos.min()), 5), "cosine_mean": round(float(cos.mean()), 5),
+            "facts_identical": same,
+            "facts_only_fp32": len(keys["fp32"] - keys["bf16"]),
+            "facts_only_bf16": len(keys["bf16"] - keys["fp32"]),
+        }
+    return {
+        "benchmark": "compare_speed",
+        "command": command_line(args),
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                    "torch_threads": torch.get_num_threads(), "platform": platform.platform(),
+                    "torch": torch.__version__,
+                    "load_average_1min": {"before": round(load_before, 2),
+                                          "after": round(os.getloadavg()[0], 2)}},
+        "story": {"built_from_event": event, "articles": len(articles),
+                  "sentences": sum(len(a.sentences) for a in analyses),
+                  "words": sum(len(a.article.text.split()) for a in analyses),
+                  "claims": len(claims),
+                  "max_pairwise_5gram_containment": round(max_containment(articles), 3)},
+        "analysis": {"analyzer_load_s": round(analyzer_load, 2),
+                     "analysis_s": round(analysis_s, 2), "n_process": 1},
+        "imports_s": round(import_s, 2),
+        "precisions": results,
+        "fp32_vs_bf16": agreement,
+        "peak_rss_mib": peak_rss_mib(),
+        "target_s": TARGET_S,
+    }
+
+
+def command_line(args: argparse.Namespace) -> str:
+    parts = ["HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/compare_speed.py"]
+    if args.json:
+        parts.append(f"--json {args.json}")
+    if args.repeats != 3:
+        parts.append(f"--repeats {args.repeats}")
+    if list(args.precisions) != ["fp32", "bf16"]:
+        parts.append("--precisions " + " ".join(args.precisions))
+    return " ".join(parts)
+
+
+def markdown(result: dict[str, Any]) -> str:
+    s, m, a = result["story"], result["machine"], result["analysis"]
+    lines = [
+        "## Comparison speed: a 10-article story",
+        "",
+        f"Story: {s['articles']} articles built from the sentences of BASIL event "
+        f"`{s['built_from_event']}` (see the script's docstring), {s['sentences']} sentences, "
+        f"{s['words']:,} words, {s['claims']} claims incl. headlines; the largest share of "
+        f"word 5-grams two articles have in common is {s['max_pairwise_5gram_containment']}. "
+        f"Analysis (one process): {a['analysis_s']} s (spaCy load {a['analyzer_load_s']} s). "
+        f"Imports of torch and sentence-transformers: {result['imports_s']} s. "
+        f"{m['cpus']} CPUs, torch {m['torch']} with {m['torch_threads']} threads; the machine "
+        f"was shared (1-minute load average {m['load_average_1min']['before']} before, "
+        f"{m['load_average_1min']['after']} after).",
+        "",
+        "Command:",
+        "",
+        "```",
+        result["command"],
+        "```",
+        "",
+        "| precision | model load | embedder, claims/s | compare, median | runs | "
+        f"< {result['target_s']:g} s | facts (agreed / single / disputed) | peak RSS |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for p in result["precisions"].values():
+        c = p["counts"]
+        lines.append(
+            f"| {p['precision']} | {p['model_load_s']} s | {p['sentences_per_s']} | "
+            f"{p['compare_median_s']} s | {', '.join(f'{r:.2f}' for r in p['compare_runs_s'])} | "
+            f"{'yes' if p['meets_target'] else 'no'} | {p['facts']} ({c['agreed']} / "
+            f"{c['single']} / {c['disputed']}) | {p['peak_rss_mib']} MiB |")
+    agreement = result["fp32_vs_bf16"]
+    if agreement:
+        lines += [
+            "",
+            f"fp32 vs bf16 sentence vectors of the {s['claims']} claims: cosine min "
+            f"{agreement['cosine_min']}, mean {agreement['cosine_mean']}; facts identical: "
+            f"{'yes' if agreement['facts_identical'] else 'no'} ("
+            f"{agreement['facts_only_fp32']} facts only in fp32, "
+            f"{agreement['facts_only_bf16']} only in bf16).",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="BASIL articles.jsonl")
+    parser.add_argument("--json", type=Path, help="write the result as JSON here")
+    parser.add_argument("--repeats", type=int, default=3, help="timed compare runs")
+    parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16"],
+                        choices=["fp32", "bf16"])
+    args = parser.parse_args(argv)
+    if not args.data.exists():
+        print(f"needs the BASIL corpus: missing {args.data}", file=sys.stderr)
+        return 2
+    result = run(args)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
