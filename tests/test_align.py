@@ -15,9 +15,9 @@ from corroborate.align.differences import (
     quantity_differences,
     wording_differences,
 )
+from corroborate.align.features import FEATURES
 from corroborate.align.lineage import containment, find_lineages, same_outlet, shingles
 from corroborate.align.scorer import fit_scorer, load_default_scorer
-from corroborate.align.features import FEATURES
 from corroborate.embed import HashingEmbedder
 from corroborate.model import Analysis, Article, Brief, Claim
 from corroborate.textnorm import article_id

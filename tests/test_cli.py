@@ -143,3 +143,66 @@ def test_exit_codes_are_documented() -> None:
     readme = (ROOT / "README.md").read_text()
     for code in ("0", "1", "2", "3", "4", "5", "70"):
         assert re.search(rf"^\| {code} \|", readme, re.MULTILINE), code
+
+
+def test_compare_formats_and_output_file(runner: CliRunner, tmp_path: Path,
+                                         examples: Path) -> None:
+    r = run(runner, "compare", str(examples / "factory-fire"), "--format", "json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    assert doc["schema"] == "corroborate.brief/1" and len(doc["articles"]) == 3
+    assert doc["counts"]["disputed"] >= 1
+    out = tmp_path / "brief.html"
+    r = run(runner, "compare", str(examples / "factory-fire"), "--format", "html", "-o", str(out))
+    assert r.exit_code == 0
+    assert out.read_text().startswith("<!DOCTYPE html>")
+    md = run(runner, "compare", str(examples / "factory-fire"))
+    assert "## Disputed" in md.output
+
+
+def test_compare_rejects_bad_inputs_and_compares_the_rest(runner: CliRunner, tmp_path: Path,
+                                                          examples: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{broken\n")
+    r = run(runner, "compare", str(bad), str(examples / "summit" / "pacific-wire.txt"),
+            str(examples / "summit" / "meridian-post.html"), "--format", "json")
+    assert r.exit_code == 1
+    assert f"rejected: {bad}:1" in r.stderr
+    assert len(json.loads(r.stdout)["articles"]) == 2
+    nothing = run(runner, "compare", str(bad))
+    assert nothing.exit_code == 1 and "nothing to compare" in nothing.stderr
+
+
+def test_compare_stored_ids(runner: CliRunner, db_path: Path, examples: Path) -> None:
+    run(runner, "ingest", str(examples / "rate-decision"), "--db", str(db_path))
+    rows = json.loads(run(runner, "articles", "--db", str(db_path), "--format", "json").output)
+    ids = [row["id"][:10] for row in rows]
+    r = run(runner, "compare", *ids, "--db", str(db_path), "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert {a["id"] for a in json.loads(r.output)["articles"]} == {row["id"] for row in rows}
+
+
+def test_eval_pairs_on_a_small_file(runner: CliRunner, tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.jsonl"
+    rows = [
+        {"a": "The fire killed 12 people at the plant.", "b": "Twelve died in the plant fire.",
+         "label": 1},
+        {"a": "The bank cut its rate to 4.25%.", "b": "The central bank lowered rates to 4.25%.",
+         "label": 1},
+        {"a": "The fire killed 12 people at the plant.", "b": "The bank cut its rate to 4.25%.",
+         "label": 0},
+        {"a": "Leaders met in Auckland on Monday.", "b": "Shares fell sharply in Tokyo.",
+         "label": 0},
+    ]
+    pairs.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    r = run(runner, "eval", "pairs", str(pairs), "--format", "json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    for key in ("f1", "precision", "recall", "accuracy", "auc", "pairs_per_second"):
+        assert key in doc["corroborate"]
+    assert doc["corroborate"]["auc"] == 1.0
+    assert {"tfidf_cosine", "minilm_cosine"} <= set(doc)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"a": "x", "b": "y", "label": 3}\n')
+    r = run(runner, "eval", "pairs", str(bad))
+    assert r.exit_code == 1 and "bad.jsonl:1" in r.stderr

