@@ -119,7 +119,7 @@ def _load_model(precision: str, threads: int | None) -> Any:
     try:  # no progress bars on the user's terminal
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     except ImportError:  # pragma: no cover - other transformers layouts
         pass
     if threads:
