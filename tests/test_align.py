@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corroborate.align import Comparer
 from corroborate.align.claims import extract_claims, split_sentence
@@ -227,3 +229,17 @@ def test_real_model_rate_decision(example_briefs) -> None:  # type: ignore[no-un
     assert sales.status == "disputed"
     meridian = [lin for lin in brief.lineages if len(lin.articles) == 2]
     assert meridian, "two articles of one outlet are one source"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("abc ,;'\"“”.andbutwhile")), max_size=120))
+def test_clause_spans_stay_inside_the_sentence_in_order(sentence: str) -> None:
+    prefix = "Lead text. "
+    text = prefix + sentence
+    spans = split_sentence(text, len(prefix), len(text))
+    assert spans
+    previous_end = len(prefix)
+    for start, end in spans:
+        assert len(prefix) <= start <= end <= len(text)
+        assert start >= previous_end
+        previous_end = end

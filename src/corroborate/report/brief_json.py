@@ -5,6 +5,7 @@ Markdown and HTML render this same document, so every format shows the same fact
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 from corroborate.model import BRIEF_SCHEMA, Brief, Claim, Mention
@@ -16,7 +17,11 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
     lineage_of = {aid: lin.id for lin in brief.lineages for aid in lin.articles}
 
     def outlet(aid: str) -> str:
-        return articles[aid].article.source
+        article = articles[aid].article
+        if article.source == "unknown" and article.path:
+            # several outlets may be unknown: name the file so the reader can tell them apart
+            return f"unknown ({PurePath(article.path).name})"
+        return article.source
 
     def claim_dict(claim: Claim) -> dict[str, Any]:
         return {
@@ -66,7 +71,7 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
                     if fid in fact_text],
         "counts": counts,
         "articles": [
-            {"id": a.article.id, "source": a.article.source, "title": a.article.title,
+            {"id": a.article.id, "source": outlet(a.article.id), "title": a.article.title,
              "published": a.article.published, "url": a.article.url, "path": a.article.path,
              "lineage": lineage_of.get(a.article.id, a.article.id)}
             for a in brief.analyses
@@ -78,14 +83,14 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
         ],
         "facts": facts,
         "quotes": [
-            {"article": a.article.id, "outlet": a.article.source, "speaker": q.speaker,
+            {"article": a.article.id, "outlet": outlet(a.article.id), "speaker": q.speaker,
              "speaker_role": q.speaker_role, "speaker_kind": q.speaker_kind,
              "anonymous": q.anonymous, "cue": q.cue, "text": a.text_of(q.start, q.end),
              "sentence": q.sentence, "start": q.start, "end": q.end}
             for a in brief.analyses for q in a.quotes
         ],
         "sourcing": [
-            {"article": a.article.id, "outlet": a.article.source,
+            {"article": a.article.id, "outlet": outlet(a.article.id),
              "named": sum(1 for x in a.attributions if x.named),
              "anonymous": sum(1 for x in a.attributions if not x.named),
              "quotes_named": sum(1 for q in a.quotes if not q.anonymous),
