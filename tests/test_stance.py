@@ -176,8 +176,8 @@ def _fnc1_subset(limit: int = 200) -> list[dict[str, str]]:
 @pytest.mark.shared
 @pytest.mark.skipif(not SHARED.is_dir(), reason=f"needs the shared corpora at {SHARED}")
 def test_fnc1_subset_macro_f1_floor() -> None:
-    """≤ 200 FNC-1 related pairs, split by body; MiniLM embeddings. Measured macro-F1 on this
-    subset's report side: see the floor's comment."""
+    """≤ 200 FNC-1 related pairs (whole bodies), split by body as the benchmark does; MiniLM
+    embeddings. Measured macro-F1 on the report side: see :data:`FNC1_SUBSET_FLOOR`."""
     pytest.importorskip("sentence_transformers")
     from corroborate.embed import MiniLMEmbedder
 
@@ -201,4 +201,7 @@ def test_fnc1_subset_macro_f1_floor() -> None:
     assert macro >= FNC1_SUBSET_FLOOR, (macro, f1s)
 
 
-FNC1_SUBSET_FLOOR = 0.0  # set from the measurement below
+# Measured 0.358 on this subset (117 fit pairs, 83 report pairs of which only 3 disagree, so
+# the disagree F1 is 0 here and the figure is noisy; the majority class gets about 0.27).
+# The full benchmark (docs/benchmarks.md) is the real measure.
+FNC1_SUBSET_FLOOR = 0.33
