@@ -17,8 +17,9 @@ span) is the base rate: if informational bias were over-represented among single
 facts, the "single" share of ``inf`` spans would exceed the base rate. A bootstrap over events
 gives an interval for that difference.
 
-The briefs of the first five events (sorted ids) are written as Markdown to ``--dump`` with the
-three articles beside them, for reading.
+The briefs of the first five events (sorted ids) are written to ``--dump`` as Markdown
+(``<event>.md``) and JSON (``<event>.json``), with the three articles beside them
+(``<event>.articles.md``, sentences numbered by BASIL sid), for reading.
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/basil_compare.py \\
         --json /tmp/basil_compare.json --dump /tmp/basil_briefs [--n-process 2]
@@ -295,8 +296,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 if not any(sid in found for found in biased.values()):
                     units["unbiased"].append(unit)
         if args.dump and event in dump_events:
-            (args.dump / f"{event}.md").write_text(brief_to_markdown(brief_to_dict(brief)),
-                                                   encoding="utf-8")
+            doc = brief_to_dict(brief)
+            (args.dump / f"{event}.md").write_text(brief_to_markdown(doc), encoding="utf-8")
+            (args.dump / f"{event}.json").write_text(json.dumps(doc, indent=1) + "\n",
+                                                     encoding="utf-8")
             (args.dump / f"{event}.articles.md").write_text(articles_markdown(by_event[event]),
                                                             encoding="utf-8")
         if n % 10 == 0:
