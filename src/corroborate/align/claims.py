@@ -58,6 +58,10 @@ def split_sentence(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
+def _same_words(a: str, b: str) -> bool:
+    return [w.lower() for w in _WORD.findall(a)] == [w.lower() for w in _WORD.findall(b)]
+
+
 def extract_claims(analysis: Analysis) -> list[Claim]:
     """The headline (when it has words) and every statement of the article, in text order."""
     article = analysis.article
@@ -67,6 +71,9 @@ def extract_claims(analysis: Analysis) -> list[Claim]:
         lead = len(article.title) - len(article.title.lstrip())
         claims.append(Claim(article.id, None, lead, lead + len(title), "title"))
     text = article.text
+    first = analysis.sentences[0] if analysis.sentences else None
+    if claims and first is not None and _same_words(text[first.start : first.end], title):
+        claims = []  # the text repeats its headline as its first line: one claim, in the text
     for sentence in analysis.sentences:
         body = text[sentence.start : sentence.end]
         if _words(body) < MIN_CLAIM_WORDS or _CREDIT.search(body):

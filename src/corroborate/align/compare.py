@@ -27,7 +27,7 @@ from corroborate.align.features import (
     prepare,
     without_number_evidence,
 )
-from corroborate.align.lineage import find_lineages, same_outlet
+from corroborate.align.lineage import containment, find_lineages, same_outlet, shingles
 from corroborate.align.scorer import PairScorer, load_default_scorer
 from corroborate.embed import Embedder, MiniLMEmbedder
 from corroborate.errors import UsageError
@@ -43,7 +43,10 @@ from corroborate.model import (
     TimelineEntry,
 )
 
-CANDIDATE_COSINE = 0.35
+# Candidate pairs for scoring: each claim's best matches by sentence cosine in every other
+# article, plus any pair this close. Only mutual best matches can group (see _links), so
+# further candidates would cost time and change nothing but the number-dispute joins.
+CANDIDATE_COSINE = 0.75
 # Grouping: a link between two claims needs the pair score to reach GROUP_THRESHOLD and each
 # claim to be the other's best match in its article (mutual best match), or the score to reach
 # STRONG_LINK. Within one story every sentence is on topic, so an absolute cut alone links
@@ -53,9 +56,15 @@ STRONG_LINK = 0.8
 # Two facts are joined into one disputed fact when claims of each, related at least this much,
 # give conflicting figures for the same specific thing (see _join_number_disputes).
 DISPUTE_LINK = 0.45
+# Values are compared only between claims that clearly state the same thing.
+DIFF_MIN_SCORE = 0.6
+# Claims whose own words (quotations removed) share this much of their word 5-grams, over at
+# least VERBATIM_MIN_WORDS words, are one source (a wire passage printed by two papers).
+VERBATIM_CLAIM = 0.7
+VERBATIM_MIN_WORDS = 12
 SPECIFIC_KINDS = frozenset({"count", "duration", "measure"})
 GENERIC_UNITS = frozenset({"time", "thing", "one", "other", "way", "part"})
-CANDIDATES_PER_ARTICLE = 3
+CANDIDATES_PER_ARTICLE = 2
 SUMMARY_FACTS = 5
 MAX_ARTICLES = 200
 
@@ -101,9 +110,9 @@ class Comparer:
                  for c, s in zip(claims, statements, strict=True)]
         scores = self._pair_scores(nodes)
         groups = _group(nodes, _links(nodes, scores, self.threshold), self.threshold)
-        groups = _join_number_disputes(nodes, groups, scores, by_id)
+        groups, joins = _join_number_disputes(nodes, groups, scores, by_id)
 
-        facts = [self._fact(nodes, group, scores, by_id) for group in groups]
+        facts = [self._fact(nodes, group, scores, by_id, joins) for group in groups]
         facts.sort(key=_fact_order)
         facts = [_renumber(f, i) for i, f in enumerate(facts, start=1)]
         return Brief(
@@ -144,7 +153,8 @@ class Comparer:
 
     # -- facts ------------------------------------------------------------------------------
     def _fact(self, nodes: Sequence[_Node], group: list[int],
-              scores: dict[tuple[int, int], float], by_id: dict[str, Analysis]) -> Fact:
+              scores: dict[tuple[int, int], float], by_id: dict[str, Analysis],
+              joins: set[tuple[int, int]]) -> Fact:
         members = sorted(group, key=lambda i: (_article_rank(nodes[i], by_id), i))
         claims = tuple(nodes[i].claim for i in members)
 
@@ -154,21 +164,26 @@ class Comparer:
 
         representative = members.index(max(members, key=centrality))
         outlets = len({by_id[c.article].article.source for c in claims})
-        sources = {nodes[i].source for i in members}
+        sources = _independent_sources(nodes, members, by_id)
         found: list[Difference] = []
         for x in range(len(members)):
             for y in range(x + 1, len(members)):
-                a, b = nodes[members[x]], nodes[members[y]]
-                if a.source == b.source or a.lineage == b.lineage:
+                i, j = sorted((members[x], members[y]))
+                a, b = nodes[i], nodes[j]
+                if sources[i] == sources[j]:
+                    continue
+                # only claims that clearly state the same thing are compared value by value
+                if scores.get((i, j), 0.0) < DIFF_MIN_SCORE and (i, j) not in joins:
                     continue
                 found.extend(differences_between(ClaimContext(a.claim, by_id[a.claim.article]),
                                                  ClaimContext(b.claim, by_id[b.claim.article])))
         differences = tuple(merge_differences(found))
-        status = "disputed" if differences else ("agreed" if len(sources) >= 2 else "single")
+        independent = len(set(sources.values()))
+        status = "disputed" if differences else ("agreed" if independent >= 2 else "single")
         cohesion = (sum(scores.get((min(i, j), max(i, j)), 0.0) for i in members
                         for j in members if i < j) / max(1, len(members) * (len(members) - 1)
                                                          // 2))
-        return Fact("", status, claims, representative, outlets, len(sources),  # type: ignore[arg-type]
+        return Fact("", status, claims, representative, outlets, independent,  # type: ignore[arg-type]
                     differences, round(cohesion, 4))
 
 
@@ -270,7 +285,7 @@ def _group(nodes: Sequence[_Node], scores: dict[tuple[int, int], float], thresho
 
 def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
                           scores: dict[tuple[int, int], float], by_id: dict[str, Analysis]
-                          ) -> list[list[int]]:
+                          ) -> tuple[list[list[int]], set[tuple[int, int]]]:
     """Join two facts when a claim of each gives a conflicting figure for the same specific
     thing ("about 30 minutes" vs "about 25 minutes"; "120 firefighters" vs "150") and the two
     claims are related (score ≥ :data:`DISPUTE_LINK`): outlets that disagree on a number
@@ -278,6 +293,7 @@ def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
     group_of = {k: g for g, members in enumerate(groups) for k in members}
     merged = [list(g) for g in groups]
     alive = [True] * len(groups)
+    joins: set[tuple[int, int]] = set()
     for (i, j), score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
         if score < DISPUTE_LINK:
             break
@@ -298,9 +314,37 @@ def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
         keep, drop = (gi, gj) if gi < gj else (gj, gi)
         merged[keep] = sorted(merged[keep] + merged[drop])
         alive[drop] = False
+        joins.add((i, j))
         for k in merged[keep]:
             group_of[k] = keep
-    return [g for g, ok in zip(merged, alive, strict=True) if ok]
+    return [g for g, ok in zip(merged, alive, strict=True) if ok], joins
+
+
+_QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
+
+
+def _own_words(text: str) -> str:
+    """The text without what it quotes: two outlets quoting one speaker are not copies."""
+    return _QUOTED.sub(" ", text)
+
+
+def _independent_sources(nodes: Sequence[_Node], members: Sequence[int],
+                         by_id: dict[str, Analysis]) -> dict[int, str]:
+    """The source key of each member claim, after folding claims whose own (unquoted) words
+    are near-verbatim copies of each other into one source: a wire passage that two papers
+    both print is one source even when the rest of their articles differ."""
+    key = {i: nodes[i].source for i in members}
+    grams = {}
+    for i in members:
+        own = _own_words(_claim_text(by_id[nodes[i].claim.article].article, nodes[i].claim))
+        grams[i] = shingles(own) if len(own.split()) >= VERBATIM_MIN_WORDS else frozenset()
+    for x, i in enumerate(members):
+        for j in members[x + 1 :]:
+            if key[i] != key[j] and grams[i] and grams[j] and \
+                    containment(grams[i], grams[j]) >= VERBATIM_CLAIM:
+                old, new = key[j], key[i]
+                key = {k: (new if v == old else v) for k, v in key.items()}
+    return key
 
 
 def _article_rank(node: _Node, by_id: dict[str, Analysis]) -> int:
