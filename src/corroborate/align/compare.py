@@ -407,8 +407,11 @@ def _entities(analyses: Sequence[Analysis]) -> tuple[StoryEntity, ...]:
 
 def _timeline(analyses: Sequence[Analysis]) -> tuple[TimelineEntry, ...]:
     by_value: dict[str, list[Mention]] = defaultdict(list)
+    seen: set[tuple[str, str, int]] = set()
     for a in analyses:
         for d in a.dates:
-            if d.value:
+            # one entry per sentence and date ("Sept 21" and "on Monday" in one sentence)
+            if d.value and (d.value, a.article.id, d.sentence) not in seen:
+                seen.add((d.value, a.article.id, d.sentence))
                 by_value[d.value].append(Mention(a.article.id, d.sentence, d.start, d.end))
     return tuple(TimelineEntry(v, tuple(m)) for v, m in sorted(by_value.items()))
