@@ -109,7 +109,8 @@ class Comparer:
         nodes = [_Node(c, s, lineage_of[c.article], _source_key(c, by_id, lineage_of))
                  for c, s in zip(claims, statements, strict=True)]
         scores = self._pair_scores(nodes)
-        groups = _group(nodes, _links(nodes, scores, self.threshold), self.threshold)
+        groups = _group(nodes, _links(nodes, scores, self.threshold), scores,
+                        self.threshold)
         groups, joins = _join_number_disputes(nodes, groups, scores, by_id)
 
         facts = [self._fact(nodes, group, scores, by_id, joins) for group in groups]
@@ -256,17 +257,24 @@ def _links(nodes: Sequence[_Node], scores: dict[tuple[int, int], float], thresho
     return links
 
 
-def _group(nodes: Sequence[_Node], scores: dict[tuple[int, int], float], threshold: float
-           ) -> list[list[int]]:
+def _group(nodes: Sequence[_Node], links: dict[tuple[int, int], float],
+           scores: dict[tuple[int, int], float], threshold: float) -> list[list[int]]:
     """Average-link agglomeration of claims under two constraints: a fact holds at most one
     claim per article, and merged groups must average ``threshold`` over all their cross pairs
     (pairs never scored count as 0). Pairs are visited best first, so the result is
     deterministic."""
     group_of = list(range(len(nodes)))
     members: dict[int, list[int]] = {i: [i] for i in range(len(nodes))}
-    for (i, j), score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
+    # Sentences first, headlines after: a headline summarises its lead and would otherwise
+    # take the lead's place in a fact (one claim per article).
+    def order(kv: tuple[tuple[int, int], float]) -> tuple[int, float, tuple[int, int]]:
+        (i, j), score = kv
+        titles = (nodes[i].claim.field == "title") + (nodes[j].claim.field == "title")
+        return (titles, -score, (i, j))
+
+    for (i, j), score in sorted(links.items(), key=order):
         if score < threshold:
-            break
+            continue
         gi, gj = group_of[i], group_of[j]
         if gi == gj:
             continue

@@ -359,7 +359,7 @@ def _singular(word: str) -> str:
 _NAMING_CONTEXT = re.compile(
     r"\b(?:held|hold|holds|holding|had|have|has|conducted|called|calls|call|describe[ds]?"
     r"|termed|labell?ed|dubbed|as|was|is)\s+(?:(?:it|them|this|the\s+\w+)\s+)?(?:as\s+)?"
-    r"(?:(?:a|an|the|their|its)\s+)?$", re.IGNORECASE)
+    r"(?:(?:a|an|the|their|its)\s+)?[‘'\"“]?$", re.IGNORECASE)
 _VERBS = frozenset(["held", "hold", "holds", "had", "have", "has", "made", "make", "took",
                     "take", "gave", "give", "began", "begin", "led", "lead", "met", "meet",
                     "spoke", "speak", "sat", "called", "call", "described", "describe",

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +27,15 @@ FEATURES: tuple[str, ...] = (
     "idf_only_a", "idf_only_b", "idf_only_diff", "numbers_mismatched", "numbers_any",
     "numbers_equal", "names_mismatched", "length_ratio", "bigram_overlap", "length_diff",
     "tfidf_cosine",
+    # token alignment in detail: percentiles of each token's best match (the weaker direction
+    # first), share of poorly aligned tokens, share of mutual best token matches
+    "token_p0_min", "token_p0_max", "token_p10_min", "token_p10_max", "token_p25_min",
+    "token_p25_max", "token_p50_min", "token_p50_max", "unaligned_05_min", "unaligned_05_max",
+    "unaligned_07_min", "unaligned_07_max", "token_mutual",
+    # words: n-gram precision in both directions, what one side has and the other lacks
+    "unigram_min", "unigram_max", "trigram_min", "trigram_max", "numbers_only_min",
+    "numbers_only_max", "names_only_min", "names_only_max", "content_only_min",
+    "content_only_max", "negation_mismatch", "log_length_min", "log_length_max",
 )
 NUMBER_FEATURES = ("numbers_mismatched", "numbers_any", "numbers_equal")
 
@@ -51,6 +61,10 @@ def _stem(word: str) -> str:
     return word[:6]
 
 
+_NEGATIONS = frozenset({"not", "no", "never", "nobody", "nothing", "none", "neither", "nor",
+                        "without", "n't", "denied", "denies", "deny"})
+
+
 @dataclass(frozen=True, slots=True)
 class Statement:
     """What the features need of one statement, computed once."""
@@ -62,6 +76,10 @@ class Statement:
     names: frozenset[str]
     content_count: int
     embedding: TextEmbedding
+    unigrams: Counter[str]
+    trigrams: Counter[tuple[str, str, str]]
+    content: frozenset[str]
+    negated: bool
 
 
 def _number_value(raw: str) -> str:
@@ -85,6 +103,9 @@ def prepare(text: str, embedding: TextEmbedding) -> Statement:
         tokens=lower, stems=frozenset(_stem(w) for w in content),
         bigrams=frozenset(itertools.pairwise(lower)), numbers=frozenset(numbers),
         names=frozenset(names), content_count=len(content), embedding=embedding,
+        unigrams=Counter(lower), trigrams=Counter(zip(lower, lower[1:], lower[2:], strict=False)),
+        content=frozenset(content),
+        negated=any(w in _NEGATIONS or w.endswith("n't") for w in lower),
     )
 
 
@@ -111,7 +132,8 @@ class Idf:
         return math.sqrt(sum(self[s] ** 2 for s in stems)) or 1.0
 
 
-def _token_alignment(a: FloatArray, b: FloatArray) -> tuple[float, float, float, float]:
+def _token_alignment(a: FloatArray, b: FloatArray) -> tuple[float, float, float, float,
+                                                           list[float]]:
     sims = a @ b.T
     best_a = sims.max(axis=1)
     best_b = sims.max(axis=0)
@@ -119,13 +141,32 @@ def _token_alignment(a: FloatArray, b: FloatArray) -> tuple[float, float, float,
     recall = float(best_b.mean())
     worst = float(min(best_a.min(), best_b.min()))
     unaligned = float((np.mean(best_a < 0.5) + np.mean(best_b < 0.5)) / 2)
-    return precision, recall, worst, unaligned
+    detail: list[float] = []
+    sorted_a, sorted_b = np.sort(best_a), np.sort(best_b)
+    for q in (0.0, 0.1, 0.25, 0.5):
+        detail += _both(float(sorted_a[int(q * (len(sorted_a) - 1))]),
+                        float(sorted_b[int(q * (len(sorted_b) - 1))]))
+    for cut in (0.5, 0.7):
+        detail += _both(float(np.mean(best_a < cut)), float(np.mean(best_b < cut)))
+    arg_a, arg_b = sims.argmax(axis=1), sims.argmax(axis=0)
+    detail.append(float(np.mean(arg_b[arg_a] == np.arange(len(arg_a)))))
+    return precision, recall, worst, unaligned, detail
+
+
+def _both(x: float, y: float) -> list[float]:
+    """A directional measure as (smaller, larger): the pair's order does not matter."""
+    return [min(x, y), max(x, y)]
+
+
+def _precision(mine: Counter[Any], theirs: Counter[Any]) -> float:
+    total = sum(mine.values())
+    return sum((mine & theirs).values()) / total if total else 0.0
 
 
 def pair_features(a: Statement, b: Statement, idf: Idf) -> list[float]:
     """The values of :data:`FEATURES` for one pair, symmetric in a and b where it matters."""
     cosine = float(a.embedding.vector @ b.embedding.vector)
-    p, r, worst, unaligned = _token_alignment(a.embedding.tokens, b.embedding.tokens)
+    p, r, worst, unaligned, detail = _token_alignment(a.embedding.tokens, b.embedding.tokens)
     f = 2 * p * r / (p + r) if p + r > 0 else 0.0
     shared = a.stems & b.stems
     union = a.stems | b.stems
@@ -149,6 +190,14 @@ def pair_features(a: Statement, b: Statement, idf: Idf) -> list[float]:
         len(a.names ^ b.names) / max(1, len(names_union)),
         min(la, lb) / max(1, max(la, lb)), len(a.bigrams & b.bigrams) / bigram_base,
         float(abs(la - lb)), tfidf,
+        *detail,
+        *_both(_precision(a.unigrams, b.unigrams), _precision(b.unigrams, a.unigrams)),
+        *_both(_precision(a.trigrams, b.trigrams), _precision(b.trigrams, a.trigrams)),
+        *_both(float(len(a.numbers - b.numbers)), float(len(b.numbers - a.numbers))),
+        *_both(float(len(a.names - b.names)), float(len(b.names - a.names))),
+        *_both(float(len(a.content - b.content)), float(len(b.content - a.content))),
+        float(a.negated != b.negated),
+        *_both(math.log1p(len(a.tokens)), math.log1p(len(b.tokens))),
     ]
 
 
