@@ -61,8 +61,10 @@ def _stem(word: str) -> str:
     return word[:6]
 
 
+# Grammatical negation only: "denied that X" still restates X (the stance is a matter for the
+# reader, or for the stance classifier's refutation cues).
 _NEGATIONS = frozenset({"not", "no", "never", "nobody", "nothing", "none", "neither", "nor",
-                        "without", "n't", "denied", "denies", "deny"})
+                        "without", "n't"})
 
 
 @dataclass(frozen=True, slots=True)
