@@ -136,14 +136,21 @@ class Comparer:
         for i, aid in enumerate(articles):
             by_article[aid].append(i)
         candidates: set[tuple[int, int]] = set()
-        for i in range(len(nodes)):
-            for aid, members in by_article.items():
-                if aid == articles[i]:
+        groups = [np.asarray(m) for m in by_article.values()]
+        for a_idx in groups:
+            for b_idx in groups:
+                if a_idx is b_idx:
                     continue
-                row = cos[i, members]
-                best = np.argsort(-row)[:CANDIDATES_PER_ARTICLE]
-                for k, j in enumerate(members):
-                    if row[k] >= CANDIDATE_COSINE or k in best:
+                block = cos[np.ix_(a_idx, b_idx)]
+                k = min(CANDIDATES_PER_ARTICLE, block.shape[1])
+                top = np.argpartition(-block, k - 1, axis=1)[:, :k]
+                hit_rows, hit_cols = np.nonzero(block >= CANDIDATE_COSINE)
+                for r, c in zip(hit_rows.tolist(), hit_cols.tolist(), strict=True):
+                    i, j = int(a_idx[r]), int(b_idx[c])
+                    candidates.add((min(i, j), max(i, j)))
+                for r in range(block.shape[0]):
+                    for c in top[r].tolist():
+                        i, j = int(a_idx[r]), int(b_idx[c])
                         candidates.add((min(i, j), max(i, j)))
         pairs = sorted(candidates)
         idf = Idf([n.statement for n in nodes])
@@ -402,7 +409,7 @@ def _entities(analyses: Sequence[Analysis]) -> tuple[StoryEntity, ...]:
             key = e.key
             mentions[key].append(Mention(a.article.id, e.sentence, e.start, e.end))
             labels[key][e.label] += 1
-            names[key][a.text_of(e.start, e.end)] += 1
+            names[key][_POSSESSIVE.sub("", a.text_of(e.start, e.end))] += 1
     result = [
         StoryEntity(key, labels[key].most_common(1)[0][0],
                     max(names[key].items(), key=lambda kv: (kv[1], len(kv[0]), kv[0]))[0],
@@ -411,6 +418,9 @@ def _entities(analyses: Sequence[Analysis]) -> tuple[StoryEntity, ...]:
     ]
     result.sort(key=lambda e: (-len({m.article for m in e.mentions}), -len(e.mentions), e.key))
     return tuple(result)
+
+
+_POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 
 
 def _timeline(analyses: Sequence[Analysis]) -> tuple[TimelineEntry, ...]:
