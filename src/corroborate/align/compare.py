@@ -75,6 +75,7 @@ class _Node:
     statement: Statement
     lineage: str  # the article's lineage id
     source: str  # the independent-source key of this claim (lineage, or a cited outlet)
+    units: frozenset[str] = frozenset()  # specific units of its figures ("minute", "firefighter")
 
 
 class Comparer:
@@ -106,7 +107,8 @@ class Comparer:
         texts = [_claim_text(by_id[c.article].article, c) for c in claims]
         embeddings = self.embedder.embed(texts)
         statements = [prepare(t, e) for t, e in zip(texts, embeddings, strict=True)]
-        nodes = [_Node(c, s, lineage_of[c.article], _source_key(c, by_id, lineage_of))
+        nodes = [_Node(c, s, lineage_of[c.article], _source_key(c, by_id, lineage_of),
+                       _specific_units(ClaimContext(c, by_id[c.article])))
                  for c, s in zip(claims, statements, strict=True)]
         scores = self._pair_scores(nodes)
         groups = _group(nodes, _links(nodes, scores, self.threshold), scores,
@@ -152,6 +154,17 @@ class Comparer:
                     for c in top[r].tolist():
                         i, j = int(a_idx[r]), int(b_idx[c])
                         candidates.add((min(i, j), max(i, j)))
+        # claims giving a figure for the same specific thing are compared too, so that a
+        # disagreement on the number can be found even when the wording differs
+        by_unit: dict[str, list[int]] = defaultdict(list)
+        for i, node in enumerate(nodes):
+            for unit in node.units:
+                by_unit[unit].append(i)
+        for members in by_unit.values():
+            for x, i in enumerate(members):
+                for j in members[x + 1 :]:
+                    if articles[i] != articles[j]:
+                        candidates.add((i, j))
         pairs = sorted(candidates)
         idf = Idf([n.statement for n in nodes])
         rows = [without_number_evidence(pair_features(nodes[i].statement, nodes[j].statement,
@@ -360,6 +373,11 @@ def _independent_sources(nodes: Sequence[_Node], members: Sequence[int],
                 old, new = key[j], key[i]
                 key = {k: (new if v == old else v) for k, v in key.items()}
     return key
+
+
+def _specific_units(context: ClaimContext) -> frozenset[str]:
+    return frozenset(f"{q.kind}:{q.unit}" for q in context.quantities()
+                     if q.kind in SPECIFIC_KINDS and q.unit not in GENERIC_UNITS)
 
 
 def _article_rank(node: _Node, by_id: dict[str, Analysis]) -> int:
