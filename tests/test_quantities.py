@@ -81,3 +81,19 @@ def test_scanner_never_crashes_on_number_like_soup(words: list[str]) -> None:
     text = " ".join(words)
     for q in find_quantities(text):
         assert text[q.start : q.end].strip() == text[q.start : q.end]
+
+
+def test_fractional_durations() -> None:
+    from corroborate.analyze.quantities import find_quantities
+
+    cases = {
+        "They spoke for about half an hour.": (30.0, "minute", True),
+        "It lasted an hour and a half.": (90.0, "minute", False),
+        "The search took two and a half days.": (60.0, "hour", False),
+        "He waited a quarter of an hour.": (15.0, "minute", False),
+    }
+    for text, (value, unit, approximate) in cases.items():
+        found = find_quantities(text)
+        assert [(q.value, q.unit, q.approximate) for q in found] == [(value, unit, approximate)]
+        assert found[0].kind == "duration"
+    assert find_quantities("The half-time score was level.") == []

@@ -211,6 +211,9 @@ def find_quantities(
     lemma of the noun the number at ``start:end`` counts and the end offset of that noun (the span
     is extended to it when it follows closely), or None; when not given, the next word.
     """
+    fractions = _fractional_durations(text, skip)
+    if fractions:
+        skip = [*skip, *((m.start, m.end) for m in fractions)]
     toks = tokenize(text)
     found: list[QuantityMatch] = []
     i = 0
@@ -232,6 +235,52 @@ def find_quantities(
             i = nxt
         else:
             i += 1
+    if fractions:
+        found = sorted([*found, *fractions], key=lambda m: m.start)
+    return found
+
+
+# Durations written with fractions: "half an hour", "an hour and a half", "two and a half
+# years", "a quarter of an hour". Values go to the next smaller unit ("half an hour" = 30
+# minute) so that they compare with figures written in that unit.
+_SMALLER = {"hour": ("minute", 60), "day": ("hour", 24), "week": ("day", 7),
+            "month": ("day", 30), "year": ("month", 12), "decade": ("year", 10),
+            "century": ("year", 100)}
+_FRACTION_UNIT = r"(hour|day|week|month|year|decade|century)s?"
+_FRACTION_HEDGE = (r"(?:(about|around|roughly|approximately|nearly|almost|some|more than|"
+                   r"less than|over|under|just over|just under|at least)\s+)?")
+_FRACTIONS = re.compile(
+    _FRACTION_HEDGE + r"(?:"
+    r"(?P<half>half\s+an?\s+" + _FRACTION_UNIT + r")"
+    r"|(?P<quarter>(?:a|one|three)\s+quarters?\s+of\s+an?\s+" + _FRACTION_UNIT + r")"
+    r"|(?P<andhalf>(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+"
+    r"(?:and\s+a\s+half\s+" + _FRACTION_UNIT + r"|" + _FRACTION_UNIT + r"\s+and\s+a\s+half))"
+    r")\b", re.IGNORECASE)
+
+
+def _fractional_durations(text: str, skip: Sequence[tuple[int, int]]) -> list[QuantityMatch]:
+    found: list[QuantityMatch] = []
+    for m in _FRACTIONS.finditer(text):
+        start = m.start() if m.group(1) is None else m.start(1)
+        if _overlaps(start, m.end(), skip):
+            continue
+        words = m.group(0).lower().split()
+        unit = next(u for u in m.groups()[1:] if u and u.lower() in _SMALLER).lower()
+        smaller, factor = _SMALLER[unit]
+        if m.group("half"):
+            amount = 0.5
+        elif m.group("quarter"):
+            amount = 0.75 if "three" in words else 0.25
+        else:
+            lead = words[len(m.group(1).split()) if m.group(1) else 0]
+            number = parse_numeral(lead) if lead[0].isdigit() else (
+                1.0 if lead in ("a", "an") else parse_number_words([lead]))
+            if number is None:
+                continue
+            amount = number + 0.5
+        hedge = m.group(1).lower() if m.group(1) else None
+        found.append(QuantityMatch(start, m.end(), amount * factor, smaller, "duration",
+                                   hedge is not None, hedge))
     return found
 
 
