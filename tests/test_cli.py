@@ -206,3 +206,22 @@ def test_eval_pairs_on_a_small_file(runner: CliRunner, tmp_path: Path) -> None:
     bad.write_text('{"a": "x", "b": "y", "label": 3}\n')
     r = run(runner, "eval", "pairs", str(bad))
     assert r.exit_code == 1 and "bad.jsonl:1" in r.stderr
+
+
+def test_compare_html_escapes_hostile_articles(runner: CliRunner, tmp_path: Path) -> None:
+    hostile = ("Source: <script>alert(1)</script> Wire\nURL: javascript:alert(2)\n\n"
+               "Blast <img src=x onerror=alert(3)> hits port\n\n"
+               "At least 12 people were killed when a blast hit the port on Monday, "
+               "officials said <script>alert(4)</script>.\n")
+    plain = ("Source: Harbour Times\n\nPort blast kills 15\n\n"
+             "Fifteen people were killed when a blast hit the port on Monday, officials said.\n")
+    (tmp_path / "a.txt").write_text(hostile)
+    (tmp_path / "b.txt").write_text(plain)
+    out = tmp_path / "brief.html"
+    r = run(runner, "compare", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--format",
+            "html", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    page = out.read_text()
+    assert "<script" not in page and "<img" not in page
+    assert 'href="javascript:' not in page
+    assert "&lt;script&gt;" in page
