@@ -154,7 +154,8 @@ def _check_invariants(brief: Brief) -> None:
     seen: set[tuple[str, str, int, int]] = set()
     for fact in brief.facts:
         articles = [c.article for c in fact.claims]
-        assert len(articles) == len(set(articles)), "one claim per article in a fact"
+        slots = [(c.article, c.field) for c in fact.claims]
+        assert len(slots) == len(set(slots)), "one statement (and headline) per article"
         for c in fact.claims:
             key = (c.article, c.field, c.start, c.end)
             assert key not in seen, "a claim sits in one fact only"

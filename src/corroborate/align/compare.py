@@ -262,27 +262,35 @@ def _links(nodes: Sequence[_Node], scores: dict[tuple[int, int], float], thresho
            ) -> dict[tuple[int, int], float]:
     """The pairs that may join one fact: mutual best matches across two articles that reach
     ``threshold``, and any pair that reaches :data:`STRONG_LINK`."""
-    best: dict[tuple[int, str], float] = {}
+    # Best matches are taken among the other article's sentences and its headline apart: a
+    # headline summarises the lead and must not stop the lead from matching the other lead.
+    best: dict[tuple[int, str, str], float] = {}
     for (i, j), score in scores.items():
         for a, b in ((i, j), (j, i)):
-            key = (a, nodes[b].claim.article)
+            key = (a, nodes[b].claim.article, nodes[b].claim.field)
             if score > best.get(key, -1.0):
                 best[key] = score
     links = {}
     for (i, j), score in scores.items():
+        ci, cj = nodes[i].claim, nodes[j].claim
         if score >= STRONG_LINK or (score >= threshold and (
-                score >= best[(i, nodes[j].claim.article)] - 1e-9
-                and score >= best[(j, nodes[i].claim.article)] - 1e-9)):
+                score >= best[(i, cj.article, cj.field)] - 1e-9
+                and score >= best[(j, ci.article, ci.field)] - 1e-9)):
             links[(i, j)] = score
     return links
+
+
+def _slots(nodes: Sequence[_Node], members: Sequence[int]) -> set[tuple[str, str]]:
+    """What a group holds of each article: its headline and at most one of its statements."""
+    return {(nodes[k].claim.article, nodes[k].claim.field) for k in members}
 
 
 def _group(nodes: Sequence[_Node], links: dict[tuple[int, int], float],
            scores: dict[tuple[int, int], float], threshold: float) -> list[list[int]]:
     """Average-link agglomeration of claims under two constraints: a fact holds at most one
-    claim per article, and merged groups must average ``threshold`` over all their cross pairs
-    (pairs never scored count as 0). Pairs are visited best first, so the result is
-    deterministic."""
+    statement of each article (plus, possibly, that article's headline), and merged groups
+    must average ``threshold`` over all their cross pairs (pairs never scored count as 0).
+    Pairs are visited best first, so the result is deterministic."""
     group_of = list(range(len(nodes)))
     members: dict[int, list[int]] = {i: [i] for i in range(len(nodes))}
     # Sentences first, headlines after: a headline summarises its lead and would otherwise
@@ -299,7 +307,7 @@ def _group(nodes: Sequence[_Node], links: dict[tuple[int, int], float],
         if gi == gj:
             continue
         left, right = members[gi], members[gj]
-        if {nodes[k].claim.article for k in left} & {nodes[k].claim.article for k in right}:
+        if _slots(nodes, left) & _slots(nodes, right):
             continue
         total = sum(scores.get((min(a, b), max(a, b)), 0.0) for a in left for b in right)
         if total / (len(left) * len(right)) < threshold:
@@ -328,8 +336,7 @@ def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
         gi, gj = group_of[i], group_of[j]
         if gi == gj or not alive[gi] or not alive[gj]:
             continue
-        if {nodes[k].claim.article for k in merged[gi]} & \
-                {nodes[k].claim.article for k in merged[gj]}:
+        if _slots(nodes, merged[gi]) & _slots(nodes, merged[gj]):
             continue
         if nodes[i].source == nodes[j].source:
             continue
