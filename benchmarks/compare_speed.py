@@ -154,8 +154,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     analysis_s = time.perf_counter() - t0
     claims = [c for a in analyses for c in extract_claims(a)]
     by_id = {a.article.id: a.article for a in analyses}
-    texts = [(by_id[c.article].title if c.field == "title" else by_id[c.article].text)[
-        c.start : c.end] for c in claims]
+    texts = [by_id[c.article].claim_text(c) for c in claims]
     print(f"{len(articles)} articles, {sum(len(a.sentences) for a in analyses)} sentences, "
           f"{len(claims)} claims; analysed in {analysis_s:.2f} s", file=sys.stderr)
 

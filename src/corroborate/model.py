@@ -44,6 +44,13 @@ class Article:
         """The article text between two character offsets."""
         return self.text[start:end]
 
+    def field_text(self, name: ClaimField) -> str:
+        """The string a claim's offsets point into: the title or the text."""
+        return self.title if name == "title" else self.text
+
+    def claim_text(self, claim: Claim) -> str:
+        return self.field_text(claim.field)[claim.start : claim.end]
+
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
@@ -276,6 +283,4 @@ class Brief:
         raise KeyError(article_id)
 
     def claim_text(self, claim: Claim) -> str:
-        article = self.analysis_of(claim.article).article
-        source = article.title if claim.field == "title" else article.text
-        return source[claim.start : claim.end]
+        return self.analysis_of(claim.article).article.claim_text(claim)

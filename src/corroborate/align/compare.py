@@ -10,6 +10,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +32,9 @@ from corroborate.align.lineage import containment, find_lineages, same_outlet, s
 from corroborate.align.scorer import PairScorer, load_default_scorer
 from corroborate.embed import Embedder, MiniLMEmbedder
 from corroborate.errors import UsageError
+
+if TYPE_CHECKING:
+    from corroborate.analyze import Analyzer
 from corroborate.model import (
     Analysis,
     Article,
@@ -73,14 +77,14 @@ MAX_ARTICLES = 200
 class _Node:
     claim: Claim
     statement: Statement
-    lineage: str  # the article's lineage id
     source: str  # the independent-source key of this claim (lineage, or a cited outlet)
     units: frozenset[str] = frozenset()  # specific units of its figures ("minute", "firefighter")
 
 
 class Comparer:
     """Holds the embedder and the pair scorer; :meth:`compare` is then a pure function of the
-    analyses. ``threshold`` overrides the scorer's cut for grouping claims into facts."""
+    analyses. ``threshold`` overrides :data:`GROUP_THRESHOLD`, the score two claims need to
+    state one fact."""
 
     def __init__(self, embedder: Embedder | None = None, scorer: PairScorer | None = None, *,
                  threshold: float | None = None) -> None:
@@ -104,10 +108,10 @@ class Comparer:
         lineage_of = {aid: lin.id for lin in lineages for aid in lin.articles}
 
         claims = [c for a in analyses for c in extract_claims(a)]
-        texts = [_claim_text(by_id[c.article].article, c) for c in claims]
+        texts = [by_id[c.article].article.claim_text(c) for c in claims]
         embeddings = self.embedder.embed(texts)
         statements = [prepare(t, e) for t, e in zip(texts, embeddings, strict=True)]
-        nodes = [_Node(c, s, lineage_of[c.article], _source_key(c, by_id, lineage_of),
+        nodes = [_Node(c, s, _source_key(c, by_id, lineage_of),
                        _specific_units(ClaimContext(c, by_id[c.article])))
                  for c, s in zip(claims, statements, strict=True)]
         scores = self._pair_scores(nodes)
@@ -176,7 +180,8 @@ class Comparer:
     def _fact(self, nodes: Sequence[_Node], group: list[int],
               scores: dict[tuple[int, int], float], by_id: dict[str, Analysis],
               joins: set[tuple[int, int]]) -> Fact:
-        members = sorted(group, key=lambda i: (_article_rank(nodes[i], by_id), i))
+        rank = {aid: k for k, aid in enumerate(by_id)}  # input order of the articles
+        members = sorted(group, key=lambda i: (rank[nodes[i].claim.article], i))
         claims = tuple(nodes[i].claim for i in members)
 
         def centrality(i: int) -> tuple[float, int, int]:
@@ -214,13 +219,13 @@ def compare_analyses(analyses: Sequence[Analysis], *, embedder: Embedder | None 
     return Comparer(embedder, scorer).compare(analyses)
 
 
-def compare(articles: Iterable[Article], *, analyzer: object | None = None,
+def compare(articles: Iterable[Article], *, analyzer: Analyzer | None = None,
             embedder: Embedder | None = None, scorer: PairScorer | None = None) -> Brief:
     """The brief of a set of reports of one event: analyses them (with the packaged English
     model unless ``analyzer`` is given) and compares them."""
     from corroborate.analyze import Analyzer
 
-    engine = analyzer if isinstance(analyzer, Analyzer) else Analyzer()
+    engine = analyzer if analyzer is not None else Analyzer()
     analyses = list(engine.analyze_many(list(articles)))
     return compare_analyses(analyses, embedder=embedder, scorer=scorer)
 
@@ -235,11 +240,6 @@ def _unique(analyses: Sequence[Analysis]) -> list[Analysis]:
             seen.add(a.article.id)
             result.append(a)
     return result
-
-
-def _claim_text(article: Article, claim: Claim) -> str:
-    source = article.title if claim.field == "title" else article.text
-    return source[claim.start : claim.end]
 
 
 def _source_key(claim: Claim, by_id: dict[str, Analysis], lineage_of: dict[str, str]) -> str:
@@ -371,7 +371,7 @@ def _independent_sources(nodes: Sequence[_Node], members: Sequence[int],
     key = {i: nodes[i].source for i in members}
     grams = {}
     for i in members:
-        own = _own_words(_claim_text(by_id[nodes[i].claim.article].article, nodes[i].claim))
+        own = _own_words(by_id[nodes[i].claim.article].article.claim_text(nodes[i].claim))
         grams[i] = shingles(own) if len(own.split()) >= VERBATIM_MIN_WORDS else frozenset()
     for x, i in enumerate(members):
         for j in members[x + 1 :]:
@@ -385,10 +385,6 @@ def _independent_sources(nodes: Sequence[_Node], members: Sequence[int],
 def _specific_units(context: ClaimContext) -> frozenset[str]:
     return frozenset(f"{q.kind}:{q.unit}" for q in context.quantities()
                      if q.kind in SPECIFIC_KINDS and q.unit not in GENERIC_UNITS)
-
-
-def _article_rank(node: _Node, by_id: dict[str, Analysis]) -> int:
-    return list(by_id).index(node.claim.article)
 
 
 def _fact_order(fact: Fact) -> tuple[int, int, int, float, int]:

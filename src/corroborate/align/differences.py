@@ -13,6 +13,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from corroborate.analyze.dates import MONTHS
+from corroborate.analyze.numbers import SMALL
+from corroborate.analyze.quantities import IN_SECONDS
 from corroborate.model import (
     Analysis,
     Claim,
@@ -23,13 +26,6 @@ from corroborate.model import (
     Quantity,
 )
 
-_DURATION_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800,
-                     "month": 2_629_800, "year": 31_557_600, "decade": 315_576_000,
-                     "century": 3_155_760_000}
-_MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december"], start=1)}
-_MONTH_ABBR = {k[:3]: v for k, v in _MONTHS.items()}
 # Nouns that name an event, by class; two claims characterise one event differently when they
 # name it with nouns of the same class that share no word ("one-on-one meeting" vs "informal
 # talks"; "fire" vs "explosion").
@@ -74,9 +70,7 @@ class ClaimContext:
 
     @property
     def text(self) -> str:
-        a = self.analysis.article
-        return (a.title if self.claim.field == "title" else a.text)[self.claim.start :
-                                                                      self.claim.end]
+        return self.analysis.article.claim_text(self.claim)
 
     def _inside(self, start: int, end: int) -> bool:
         return self.claim.field == "text" and self.claim.start <= start and end <= self.claim.end
@@ -123,8 +117,8 @@ def _in_base_unit(q: Quantity) -> tuple[str, float, float]:
     """(dimension, value, tolerance) in a common unit. The tolerance reflects hedges and the
     roundness of the figure: an approximate value allows 10 %, a duration in a coarse unit
     half of that unit, an exact count nothing."""
-    if q.kind == "duration" and q.unit in _DURATION_SECONDS:
-        size = _DURATION_SECONDS[q.unit]
+    if q.kind == "duration" and q.unit in IN_SECONDS:
+        size = IN_SECONDS[q.unit]
         value = q.value * size
         tolerance = value * 0.1 if q.approximate else 0.0
         if q.unit in ("year", "decade", "century", "month") and float(q.value).is_integer():
@@ -147,12 +141,10 @@ def quantity_differences(a: ClaimContext, b: ClaimContext, kinds: frozenset[str]
                          ) -> list[Difference]:
     """Figures of the same kind and unit that conflict, beyond what hedges allow."""
     found: list[Difference] = []
+    qa_all = [(q, _in_base_unit(q)) for q in a.quantities() if q.kind in kinds]
     qb_all = [(q, _in_base_unit(q)) for q in b.quantities() if q.kind in kinds]
     used: set[int] = set()
-    for qa in a.quantities():
-        if qa.kind not in kinds:
-            continue
-        dim_a, va, ta = _in_base_unit(qa)
+    for qa, (dim_a, va, ta) in qa_all:
         same_dim = [(i, q, v, t) for i, (q, (d, v, t)) in enumerate(qb_all)
                     if d == dim_a and i not in used]
         if not same_dim:
@@ -166,8 +158,8 @@ def quantity_differences(a: ClaimContext, b: ClaimContext, kinds: frozenset[str]
             continue
         # the other value may be something else that a states too ("3%" target vs "3.6%"
         # inflation), or b may state a's figure in words the scanner did not read ("4-1")
-        if any(_in_base_unit(q)[0] == dim_a and abs(_in_base_unit(q)[1] - vb)
-               <= max(_in_base_unit(q)[2], tb) + 1e-9 for q in a.quantities() if q is not qa):
+        if any(d == dim_a and abs(v - vb) <= max(t, tb) + 1e-9
+               for q, (d, v, t) in qa_all if q is not qa):
             continue
         if _mentions_number(b.text, qa.value) or _mentions_number(a.text, qb.value):
             continue
@@ -178,8 +170,7 @@ def quantity_differences(a: ClaimContext, b: ClaimContext, kinds: frozenset[str]
     return found
 
 
-_SMALL_NUMBERS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
-                  "nine", "ten", "eleven", "twelve"]
+_SMALL_NUMBERS = {value: word for word, value in SMALL.items()}
 
 
 def _mentions_number(text: str, value: float) -> bool:
@@ -215,8 +206,8 @@ def _date_parts(d: DateMention, text: str) -> tuple[int | None, int | None, int 
     year = re.search(r"\b(1[89]\d\d|20\d\d)\b", raw)
     month = None
     for word in re.findall(r"[a-z]+", raw):
-        if word in _MONTHS or (word[:3] in _MONTH_ABBR and len(word) <= 5):
-            month = _MONTHS.get(word) or _MONTH_ABBR.get(word[:3])
+        if word in MONTHS:
+            month = MONTHS[word]
             break
     return (int(year.group(1)) if year else None), month, None
 

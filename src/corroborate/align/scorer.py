@@ -58,16 +58,21 @@ class PairScorer:
                    str(raw.get("trained_on", "")))
 
 
-def load_default_scorer() -> PairScorer:
-    """The shipped scorer. Its feature list must match this version's features."""
+def _shipped_weights() -> dict[str, Any]:
+    """The weights file that ships with the package (scorer and the peers' thresholds)."""
     try:
-        raw = json.loads(resources.files("corroborate.align").joinpath(WEIGHTS_FILE)
-                         .read_text(encoding="utf-8"))
+        raw: dict[str, Any] = json.loads(resources.files("corroborate.align")
+                                         .joinpath(WEIGHTS_FILE).read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError) as exc:
         raise ModelUnavailableError(
             f"the aligner weights ({WEIGHTS_FILE}) are missing or broken: reinstall Corroborate "
             "or run benchmarks/calibrate_aligner.py") from exc
-    scorer = PairScorer.from_dict(raw)
+    return raw
+
+
+def load_default_scorer() -> PairScorer:
+    """The shipped scorer. Its feature list must match this version's features."""
+    scorer = PairScorer.from_dict(_shipped_weights())
     if scorer.features != FEATURES:
         raise ModelUnavailableError(
             f"{WEIGHTS_FILE} was fitted for other features: run benchmarks/calibrate_aligner.py")
@@ -76,9 +81,8 @@ def load_default_scorer() -> PairScorer:
 
 def load_peer_thresholds() -> dict[str, float]:
     """The peers' thresholds calibrated with the shipped scorer (TF-IDF and MiniLM cosine)."""
-    raw = json.loads(resources.files("corroborate.align").joinpath(WEIGHTS_FILE)
-                     .read_text(encoding="utf-8"))
-    return {str(k): float(v) for k, v in raw.get("peer_thresholds", {}).items()}
+    raw = _shipped_weights().get("peer_thresholds", {})
+    return {str(k): float(v) for k, v in raw.items()}
 
 
 def fit_scorer(rows: Sequence[Sequence[float]] | Array, labels: Sequence[int] | Array, *,

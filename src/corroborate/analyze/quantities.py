@@ -62,7 +62,7 @@ DURATION_UNITS = {
     "decades": "decade", "century": "century", "centuries": "century",
 }
 # Conversion of durations to a common smallest unit when a compound is merged.
-_IN_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800,
+IN_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800,
                "month": 2_629_800, "year": 31_557_600, "decade": 315_576_000,
                "century": 3_155_760_000}
 _EXACT = {("year", "month"): 12, ("decade", "year"): 10, ("week", "day"): 7,
@@ -452,11 +452,11 @@ def _merge_durations(text: str, first: QuantityMatch, second: QuantityMatch
     if between not in {"and", ",", ", and"}:
         return None
     big, small = first.unit, second.unit
-    if _IN_SECONDS.get(big, 0) <= _IN_SECONDS.get(small, 0):
+    if IN_SECONDS.get(big, 0) <= IN_SECONDS.get(small, 0):
         return None
     factor = _EXACT.get((big, small))
     if factor is None:
-        factor = round(_IN_SECONDS[big] / _IN_SECONDS[small])
+        factor = round(IN_SECONDS[big] / IN_SECONDS[small])
     return QuantityMatch(
         first.start, second.end, first.value * factor + second.value, small, "duration",
         first.approximate or second.approximate, first.qualifier or second.qualifier,

@@ -23,11 +23,14 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
             return f"unknown ({PurePath(article.path).name})"
         return article.source
 
+    def claim_text(claim: Claim) -> str:
+        return articles[claim.article].article.claim_text(claim)
+
     def claim_dict(claim: Claim) -> dict[str, Any]:
         return {
             "article": claim.article, "outlet": outlet(claim.article), "field": claim.field,
             "sentence": claim.sentence, "start": claim.start, "end": claim.end,
-            "text": brief.claim_text(claim),
+            "text": claim_text(claim),
         }
 
     def mention_dict(m: Mention) -> dict[str, Any]:
@@ -39,11 +42,11 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
     fact_text: dict[str, str] = {}
     for fact in brief.facts:
         rep = fact.claims[fact.representative]
-        fact_text[fact.id] = brief.claim_text(rep)
+        fact_text[fact.id] = claim_text(rep)
         facts.append({
             "id": fact.id,
             "status": fact.status,
-            "text": brief.claim_text(rep),
+            "text": fact_text[fact.id],
             "article": rep.article,
             "outlets": fact.outlets,
             "independent_sources": fact.independent_sources,
@@ -51,8 +54,10 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
             "claims": [claim_dict(c) for c in fact.claims],
             "differences": [
                 {"kind": d.kind, "label": d.label, "values": [
-                    {**claim_dict(v.claim), "text": _field_text(brief, v.claim, v.start, v.end),
-                     "claim_text": brief.claim_text(v.claim),
+                    {**claim_dict(v.claim),
+                     "text": articles[v.claim.article].article.field_text(
+                         v.claim.field)[v.start : v.end],
+                     "claim_text": claim_text(v.claim),
                      "claim_start": v.claim.start, "claim_end": v.claim.end,
                      "start": v.start, "end": v.end, "value": v.value,
                      "attributed_to": v.attributed_to}
@@ -117,7 +122,3 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
         ],
     }
 
-
-def _field_text(brief: Brief, claim: Claim, start: int, end: int) -> str:
-    article = brief.analysis_of(claim.article).article
-    return (article.title if claim.field == "title" else article.text)[start:end]
