@@ -17,9 +17,8 @@ setup: $(VENV)/.installed
 demo: setup
 	rm -f demo.db demo.db-wal demo.db-shm
 	$(BIN)/corroborate ingest examples --db demo.db
-	$(BIN)/corroborate articles --db demo.db
-	$(BIN)/corroborate analyze examples/summit/pacific-wire.txt
-	$(BIN)/corroborate compare examples/summit --format md
+	$(BIN)/corroborate stories --db demo.db
+	$(BIN)/corroborate brief largest --db demo.db --format md
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

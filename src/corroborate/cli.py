@@ -18,7 +18,7 @@ import click
 
 from corroborate import __version__
 from corroborate.config import DEFAULT_MAX_BYTES, Settings
-from corroborate.errors import CorroborateError, InputError, UsageError
+from corroborate.errors import CorroborateError, InputError, NotFoundError, UsageError
 from corroborate.ingest import IngestOptions, Rejection, expand_inputs, read_one
 from corroborate.model import Article
 
@@ -64,6 +64,17 @@ def _open_store(db: str | None, *, create: bool = False) -> Any:
     return Store(_settings(db).db_path, create=create)
 
 
+def _story_book(store: Any) -> tuple[Any, Any]:
+    """The story assigner over a store, and the function giving a batch of articles their
+    story features (the packaged MiniLM embeds titles and leads)."""
+    from corroborate.embed import MiniLMEmbedder
+    from corroborate.store.stories import StoryBook
+    from corroborate.stories.stream import features_of
+
+    embedder = MiniLMEmbedder()
+    return StoryBook(store), lambda articles: features_of(articles, embedder)
+
+
 def _stdin(paths: tuple[str, ...] | list[str]) -> Any:
     """Standard input as bytes, only when it is asked for (``-``) and open."""
     if "-" not in paths or sys.stdin is None:
@@ -105,10 +116,17 @@ def main() -> None:
               help="Worker processes for the language model (2 on a 2-core machine).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: only when stdout is a terminal).")
+@click.option("--no-stories", is_flag=True,
+              help="Do not assign the articles to stories now (`corroborate recluster` does).")
 @handle_errors
 def ingest(paths: tuple[str, ...], db: str | None, source: str | None, fmt: str,
-           max_bytes: int | None, no_analyze: bool, jobs: int, progress: bool | None) -> None:
-    """Read articles into the database and analyse them.
+           max_bytes: int | None, no_analyze: bool, jobs: int, progress: bool | None,
+           no_stories: bool) -> None:
+    """Read articles into the database, analyse them and assign each to a story.
+
+    Each new article joins the story of the same event among the active stories (or opens
+    a new one) in the same transaction as its write; see `corroborate stories`. With
+    --no-analyze the analysis waits until a brief needs it.
 
     PATHS are .txt/.md files (optional Source:/Date:/URL: header, then the title line),
     .html/.htm pages, .jsonl/.ndjson files (fields title, text, source, url, published),
@@ -150,17 +168,25 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, fmt: str,
 
     analyzer = None if no_analyze else Analyzer()
     with _open_store(db, create=True) as store:
+        book, features_for = (None, None) if no_stories else _story_book(store)
         report = ingest_articles(store, results(), analyzer, n_process=jobs,
-                                 on_result=on_result)
+                                 on_result=on_result, stories=book, features_for=features_for)
+    stories = sorted(set(report.story_of.values()))
     if fmt == "json":
         click.echo(json.dumps({
             "db": str(settings.db_path),
             "ingested": report.ingested, "present": report.present,
             "rejected": [{"input": r.input, "reason": r.reason} for r in report.rejected],
+            "stories": {aid: report.story_of[aid] for aid in report.ingested
+                        if aid in report.story_of},
+            "story_changes": [{"kind": c.kind, "story": c.story, "article_id": c.article_id,
+                               "previous": c.previous} for c in report.changes
+                              if c.kind != "assign"],
         }, indent=2))
     else:
+        tail = f", into {len(stories)} stories" if stories else ""
         click.echo(f"{len(report.ingested)} ingested, {len(report.present)} already present, "
-                   f"{len(report.rejected)} rejected ({settings.db_path})")
+                   f"{len(report.rejected)} rejected ({settings.db_path}){tail}")
     if report.rejected:
         sys.exit(EXIT_REJECTED)
 
@@ -336,6 +362,28 @@ def _compare_inputs(inputs: tuple[str, ...], db: str | None) -> tuple[list[Any],
     return analyses + stored, rejected
 
 
+def _write_brief(brief: Any, fmt: str, output: str | None) -> None:
+    from corroborate.report import brief_to_dict, brief_to_html, brief_to_markdown
+
+    doc = brief_to_dict(brief)
+    if fmt == "json":
+        rendered = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "html":
+        rendered = brief_to_html(doc)
+    else:
+        rendered = brief_to_markdown(doc)
+    if output:
+        try:
+            Path(output).write_text(rendered, encoding="utf-8")
+        except OSError as exc:
+            raise CorroborateError(f"{output}: cannot write the brief ({exc.strerror})") from exc
+        click.echo(f"wrote {output} ({doc['counts']['agreed']} agreed, "
+                   f"{doc['counts']['single']} single-source, {doc['counts']['disputed']} "
+                   "disputed)", err=True)
+    else:
+        click.echo(rendered, nl=False)
+
+
 @main.command(name="compare")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @db_option
@@ -361,33 +409,140 @@ def compare_cmd(inputs: tuple[str, ...], db: str | None, fmt: str, output: str |
       corroborate compare 3f2a 9c0d --format json
     """
     from corroborate.align import Comparer
-    from corroborate.report import brief_to_dict, brief_to_html, brief_to_markdown
 
     analyses, rejected = _compare_inputs(inputs, db)
     for r in rejected:
         click.echo(f"rejected: {r.input}: {r.reason}", err=True)
     if not analyses:
         raise InputError(", ".join(inputs), "no article could be read; nothing to compare")
-    brief = Comparer().compare(analyses)
-    doc = brief_to_dict(brief)
-    if fmt == "json":
-        rendered = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    elif fmt == "html":
-        rendered = brief_to_html(doc)
-    else:
-        rendered = brief_to_markdown(doc)
-    if output:
-        try:
-            Path(output).write_text(rendered, encoding="utf-8")
-        except OSError as exc:
-            raise CorroborateError(f"{output}: cannot write the brief ({exc.strerror})") from exc
-        click.echo(f"wrote {output} ({doc['counts']['agreed']} agreed, "
-                   f"{doc['counts']['single']} single-source, {doc['counts']['disputed']} "
-                   "disputed)", err=True)
-    else:
-        click.echo(rendered, nl=False)
+    _write_brief(Comparer().compare(analyses), fmt, output)
     if rejected:
         sys.exit(EXIT_REJECTED)
+
+
+STORIES_SCHEMA = "corroborate.stories/1"
+
+
+def _story_id(value: str) -> int:
+    text = value.strip().lstrip("sS#")
+    if not text.isdigit():
+        raise UsageError(f"story id {value!r}: expected a number such as 12 "
+                         "(see `corroborate stories`)")
+    return int(text)
+
+
+@main.command(name="stories")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format (json: corroborate.stories/1).")
+@click.option("--since", metavar="DATE", default=None,
+              help="Only stories with an article published on or after DATE (YYYY-MM-DD).")
+@click.option("--min-outlets", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Only stories reported by at least this many outlets.")
+@click.option("--sort", "order", type=click.Choice(["recent", "size"]), default="recent",
+              show_default=True, help="Newest activity first, or largest first.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N stories.")
+@handle_errors
+def stories_cmd(db: str | None, fmt: str, since: str | None, min_outlets: int, order: str,
+                limit: int | None) -> None:
+    """List the stories: articles grouped by event as they were ingested.
+
+    \b
+    Examples:
+      corroborate stories
+      corroborate stories --min-outlets 2 --sort size --limit 10
+      corroborate stories --since 2026-10-01 --format json
+    """
+    from corroborate.store.stories import list_stories
+
+    if since is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", since):
+        raise UsageError(f"--since {since!r}: expected a date such as 2026-10-14")
+    with _open_store(db) as store:
+        found = list_stories(store, since=since, min_outlets=min_outlets, limit=limit,
+                             order=order)
+    if fmt == "json":
+        click.echo(json.dumps({"schema": STORIES_SCHEMA,
+                               "stories": [story.to_dict() for story in found]},
+                              indent=2, ensure_ascii=False))
+        return
+    if not found:
+        click.echo("no stories (ingest articles first: corroborate ingest PATH)")
+        return
+    for story in found:
+        dates = " .. ".join(sorted({(story.first_published or "")[:10],
+                                    (story.last_published or "")[:10]} - {""})) or "undated"
+        click.echo(f"{story.id:>5}  {story.articles:>3} articles  {len(story.outlets):>2} "
+                   f"outlets  {dates:<24}  {story.headline}")
+
+
+@main.command(name="brief")
+@click.argument("story_id", metavar="STORY_ID")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md",
+              show_default=True, help="Brief format: Markdown, JSON (corroborate.brief/1) or a "
+              "standalone HTML page.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the brief to this file instead of standard output.")
+@handle_errors
+def brief_cmd(story_id: str, db: str | None, fmt: str, output: str | None) -> None:
+    """The comparison brief of one story (same as `corroborate compare` on its articles).
+
+    STORY_ID is a number from `corroborate stories`, or `largest` for the story with the most
+    articles. Articles stored without analysis (ingest --no-analyze) are analysed now and the
+    analysis is stored. A story merged into another gives the brief of the story it lives on in.
+
+    \b
+    Examples:
+      corroborate brief 3
+      corroborate brief largest
+      corroborate brief 3 --format html -o story3.html
+    """
+    from corroborate.align import Comparer
+    from corroborate.analyze import Analyzer
+    from corroborate.store.stories import list_stories, story_article_ids
+
+    analyses = []
+    with _open_store(db) as store:
+        if story_id.strip().lower() == "largest":
+            top = list_stories(store, order="size", limit=1)
+            if not top:
+                raise NotFoundError(f"no stories in {store.path}: ingest articles first")
+            sid = top[0].id
+        else:
+            sid = _story_id(story_id)
+        analyzer: Analyzer | None = None
+        for aid in story_article_ids(store, sid):
+            analysis = store.get_analysis(aid)
+            if analysis is None:
+                analyzer = analyzer or Analyzer()
+                analysis = analyzer.analyze(store.get_article(aid))
+                store.set_analysis(analysis)
+            analyses.append(analysis)
+    _write_brief(Comparer().compare(analyses), fmt, output)
+
+
+@main.command(name="recluster")
+@db_option
+@handle_errors
+def recluster_cmd(db: str | None) -> None:
+    """Assign every stored article to stories again, in arrival order, with the current
+    model and settings (after an upgrade, or for articles ingested with --no-stories).
+    One transaction: readers see the old stories or the new ones.
+
+    \b
+    Examples:
+      corroborate recluster
+      corroborate recluster --db archive.db
+    """
+    from corroborate.embed import MiniLMEmbedder
+    from corroborate.store.stories import recluster
+    from corroborate.stories.stream import features_of
+
+    embedder = MiniLMEmbedder()
+    with _open_store(db) as store:
+        count = recluster(store, lambda articles: features_of(articles, embedder))
+        total = store.count_articles()
+    click.echo(f"{total} articles in {count} stories ({_settings(db).db_path})")
 
 
 @main.group(name="eval")
@@ -485,3 +640,33 @@ def eval_pairs(file: str, fmt: str, folds: int, train_extra: str | None) -> None
         click.echo(f"{name:<16}{s.f1:>8.4f}{s.precision:>8.4f}{s.recall:>8.4f}"
                    f"{s.accuracy:>8.4f}{s.auc:>8.4f}")
     click.echo(f"pairs per second (aligner, after model load): {result.pairs_per_second:.0f}")
+
+
+@eval_group.command(name="stories")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@handle_errors
+def eval_stories(file: str, fmt: str) -> None:
+    """Cluster a gold-labelled JSON Lines file (an `event` field per article) into stories
+    and score against the gold events: B-cubed precision/recall/F1, ARI, NMI.
+
+    The articles go one by one, in date order (file order without dates), through the
+    same path as `corroborate ingest` (story features, assignment, one transaction each)
+    into a fresh temporary database, without the per-article analysis (assignment does not
+    use it). The clustering never sees the `event` or `topic` fields.
+
+    \b
+    Examples:
+      corroborate eval stories ../shared/data/ecbplus/articles_dev.jsonl
+      corroborate eval stories ../shared/data/basil/articles.jsonl --format json
+    """
+    from corroborate.evaluate_stories import evaluate_stories_file
+
+    result = evaluate_stories_file(Path(file))
+    for r in result.rejected:
+        click.echo(f"rejected: {r.input}: {r.reason}", err=True)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        click.echo(result.to_text())

@@ -109,22 +109,40 @@ class Store:
     def add_article(self, article: Article, analysis: Analysis | None = None) -> bool:
         """Store an article and its analysis in one transaction. False when already present."""
         with self.atomic() as conn:
-            if conn.execute("SELECT 1 FROM articles WHERE id = ?", (article.id,)).fetchone():
-                return False
-            conn.execute(
-                "INSERT INTO articles(id, source, title, text, published, url, path, author,"
-                " metadata, ingested_at, analyzer) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    article.id, article.source, article.title, article.text, article.published,
-                    article.url, article.path, article.author,
-                    json.dumps(dict(article.metadata), ensure_ascii=False, default=str),
-                    datetime.now(UTC).isoformat(timespec="seconds"),
-                    analysis.analyzer if analysis else None,
-                ),
-            )
-            if analysis is not None:
-                self._write_analysis(conn, article.id, analysis)
+            return self.insert_article(conn, article, analysis)
+
+    def insert_article(self, conn: sqlite3.Connection, article: Article,
+                       analysis: Analysis | None) -> bool:
+        """Write an article (and its analysis) inside the caller's transaction."""
+        if conn.execute("SELECT 1 FROM articles WHERE id = ?", (article.id,)).fetchone():
+            return False
+        conn.execute(
+            "INSERT INTO articles(id, source, title, text, published, url, path, author,"
+            " metadata, ingested_at, analyzer) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                article.id, article.source, article.title, article.text, article.published,
+                article.url, article.path, article.author,
+                json.dumps(dict(article.metadata), ensure_ascii=False, default=str),
+                datetime.now(UTC).isoformat(timespec="seconds"),
+                analysis.analyzer if analysis else None,
+            ),
+        )
+        if analysis is not None:
+            self._write_analysis(conn, article.id, analysis)
         return True
+
+    def set_analysis(self, analysis: Analysis) -> None:
+        """Store the analysis of an article stored without one (one transaction)."""
+        aid = analysis.article.id
+        with self.atomic() as conn:
+            row = conn.execute("SELECT analyzer FROM articles WHERE id = ?", (aid,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no article with id {aid!r} in {self.path}")
+            if row[0] is not None:
+                return
+            self._write_analysis(conn, aid, analysis)
+            conn.execute("UPDATE articles SET analyzer = ? WHERE id = ?",
+                         (analysis.analyzer, aid))
 
     def _write_analysis(self, conn: sqlite3.Connection, aid: str, analysis: Analysis) -> None:
         conn.executemany(

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
+from typing import TYPE_CHECKING
 
 from corroborate.analyze import Analyzer
 from corroborate.ingest import Rejection
 from corroborate.model import Analysis, Article
 from corroborate.store.db import Store
+from corroborate.stories import StoryChange, StoryFeatures
+
+if TYPE_CHECKING:
+    from corroborate.store.stories import StoryBook
+
+FeaturesFor = Callable[[Sequence[Article]], list[StoryFeatures]]
 
 
 @dataclass(slots=True)
@@ -18,6 +26,8 @@ class IngestReport:
     ingested: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    story_of: dict[str, int] = field(default_factory=dict)
+    changes: list[StoryChange] = field(default_factory=list)
 
 
 def ingest_articles(
@@ -28,6 +38,8 @@ def ingest_articles(
     batch_size: int = 32,
     n_process: int = 1,
     on_result: Callable[[Article | Rejection, str], None] | None = None,
+    stories: StoryBook | None = None,
+    features_for: FeaturesFor | None = None,
 ) -> IngestReport:
     """Store every article of ``results`` with its analysis (or without one when ``analyzer`` is
     None). Each article is one transaction: a failure while analysing or writing one article
@@ -35,7 +47,12 @@ def ingest_articles(
     the database are not analysed again. ``n_process > 1`` parses in worker processes.
 
     ``on_result(item, status)`` is called for each item with status ``ingested``, ``present``
-    or ``rejected``."""
+    or ``rejected``.
+
+    With ``stories`` (and ``features_for``, which embeds a batch of articles), each new article
+    is also assigned to a story in the same transaction as its write."""
+    if stories is not None and features_for is None:
+        raise ValueError("stories need features_for")
     report = IngestReport()
 
     def note(item: Article | Rejection, status: str) -> None:
@@ -64,17 +81,39 @@ def ingest_articles(
     else:
         analysed = analyzer.analyze_stream(new_articles(), batch_size=batch_size,
                                            n_process=n_process)
-    for article, analysis in analysed:
-        name = article.path or article.id
-        if isinstance(analysis, Exception):
-            reject(Rejection(name, f"analysis failed ({type(analysis).__name__}: {analysis}); "
-                                   "nothing of it was stored"))
-            continue
-        try:
-            inserted = store.add_article(article, analysis)
-        except Exception as exc:
-            reject(Rejection(name, f"could not be stored ({exc}); nothing of it was stored"))
-            continue
-        (report.ingested if inserted else report.present).append(article.id)
-        note(article, "ingested" if inserted else "present")
+    while True:
+        chunk = list(islice(analysed, batch_size))
+        if not chunk:
+            break
+        features: dict[str, StoryFeatures] = {}
+        if stories is not None and features_for is not None:
+            fresh = [a for a, outcome in chunk if not isinstance(outcome, Exception)]
+            try:
+                features = {f.article_id: f for f in features_for(fresh)} if fresh else {}
+            except Exception as exc:
+                for article in fresh:
+                    reject(Rejection(article.path or article.id,
+                                     f"story features failed ({type(exc).__name__}: {exc}); "
+                                     "nothing of it was stored"))
+                continue
+        for article, analysis in chunk:
+            name = article.path or article.id
+            if isinstance(analysis, Exception):
+                reject(Rejection(name, f"analysis failed ({type(analysis).__name__}: "
+                                       f"{analysis}); nothing of it was stored"))
+                continue
+            try:
+                if stories is not None:
+                    inserted, changes = stories.add(article, analysis, features[article.id])
+                    report.changes.extend(changes)
+                    for change in changes:
+                        if change.article_id is not None:
+                            report.story_of[change.article_id] = change.story
+                else:
+                    inserted = store.add_article(article, analysis)
+            except Exception as exc:
+                reject(Rejection(name, f"could not be stored ({exc}); nothing of it was stored"))
+                continue
+            (report.ingested if inserted else report.present).append(article.id)
+            note(article, "ingested" if inserted else "present")
     return report

@@ -88,6 +88,37 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (article_id, idx)
     );
     """,
+    # version 2: stories (online assignment state, membership, change log)
+    """
+    CREATE TABLE story_features (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL UNIQUE,
+        day REAL,
+        embedding BLOB NOT NULL,
+        terms TEXT NOT NULL
+    );
+    CREATE TABLE stories (
+        id INTEGER PRIMARY KEY,
+        created_seq INTEGER NOT NULL,
+        updated_seq INTEGER NOT NULL,
+        merged_into INTEGER
+    );
+    CREATE TABLE story_articles (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        story_id INTEGER NOT NULL REFERENCES stories(id)
+    );
+    CREATE INDEX story_articles_story ON story_articles(story_id);
+    CREATE TABLE story_changes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        story_id INTEGER NOT NULL,
+        article_id TEXT,
+        previous INTEGER,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX story_changes_story ON story_changes(story_id)
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

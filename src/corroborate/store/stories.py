@@ -1,0 +1,277 @@
+"""Stories in the database: each new article and its assignment in one transaction, the
+assigner's window restored from the database when a process starts, listings and recluster."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from corroborate.errors import NotFoundError
+from corroborate.model import Analysis, Article
+from corroborate.store.db import Store
+from corroborate.stories import (
+    AssignSettings,
+    LinkModel,
+    StoryAssigner,
+    StoryChange,
+    StoryFeatures,
+    default_link_model,
+)
+from corroborate.stories.features import features_from_json, features_to_json
+
+
+@dataclass(frozen=True, slots=True)
+class StorySummary:
+    id: int
+    headline: str
+    headline_article: str
+    articles: int
+    outlets: tuple[str, ...]
+    first_published: str | None
+    last_published: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"id": self.id, "headline": self.headline,
+                "headline_article": self.headline_article, "articles": self.articles,
+                "outlets": list(self.outlets), "first_published": self.first_published,
+                "last_published": self.last_published}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class StoryBook:
+    """Story assignment bound to a store. Create one per process: it restores the active
+    window from the database, then :meth:`add` writes an article, its analysis, its story
+    features and every membership change together, or nothing."""
+
+    def __init__(self, store: Store, model: LinkModel | None = None,
+                 settings: AssignSettings | None = None) -> None:
+        self.store = store
+        self.model = model or default_link_model()
+        self.settings = settings or AssignSettings()
+        self.assigner = self._restored()
+
+    def _restored(self) -> StoryAssigner:
+        conn = self.store.conn
+        row = conn.execute("SELECT MAX(seq), MAX(day) FROM story_features").fetchone()
+        top_story = conn.execute("SELECT MAX(id) FROM stories").fetchone()[0] or 0
+        assigner = StoryAssigner(self.model, self.settings, next_story=top_story + 1,
+                                 next_seq=(row[0] or 0) + 1)
+        if row[0] is None:
+            return assigner
+        max_seq, max_day = int(row[0]), row[1]
+        s = self.settings
+        recent = conn.execute(
+            "SELECT DISTINCT sa.story_id FROM story_features f"
+            " JOIN story_articles sa ON sa.article_id = f.article_id"
+            " WHERE f.seq > ? OR (f.day IS NOT NULL AND ? IS NOT NULL AND f.day >= ?)",
+            (max_seq - s.window_articles, max_day, (max_day or 0) - s.window_days),
+        ).fetchall()
+        story_ids = [r[0] for r in recent]
+
+        def rows() -> Iterator[tuple[StoryFeatures, int, int]]:
+            for chunk in range(0, len(story_ids), 500):
+                ids = story_ids[chunk:chunk + 500]
+                marks = ",".join("?" * len(ids))
+                for r in conn.execute(
+                    "SELECT f.article_id, f.seq, f.embedding, f.terms, sa.story_id"
+                    " FROM story_features f JOIN story_articles sa"
+                    f" ON sa.article_id = f.article_id WHERE sa.story_id IN ({marks})"
+                    " ORDER BY f.seq", ids,
+                ):
+                    yield _features_from_row(r), int(r["seq"]), int(r["story_id"])
+
+        ordered = sorted(rows(), key=lambda item: item[1])
+        assigner.restore(ordered)
+        return assigner
+
+    def add(self, article: Article, analysis: Analysis | None,
+            features: StoryFeatures) -> tuple[bool, list[StoryChange]]:
+        """Store the article (with its analysis) and assign it to a story, in one transaction.
+        (False, []) when the article is already stored."""
+        if self.store.has_article(article.id):
+            return False, []
+        try:
+            with self.store.atomic() as conn:
+                if not self.store.insert_article(conn, article, analysis):
+                    return False, []
+                seq = self.assigner.next_seq
+                changes = self.assigner.assign(features, seq=seq)
+                _write_features(conn, features, seq)
+                _write_changes(conn, changes, seq)
+        except BaseException:
+            # memory and database must agree: rebuild the window from what was committed
+            self.assigner = self._restored()
+            raise
+        return True, changes
+
+    def assign_stored(self, features: StoryFeatures) -> list[StoryChange]:
+        """Assign an article already in the database (recluster, or one stored without
+        story features), in one transaction."""
+        try:
+            with self.store.atomic() as conn:
+                conn.execute("DELETE FROM story_features WHERE article_id = ?",
+                             (features.article_id,))
+                seq = self.assigner.next_seq
+                changes = self.assigner.assign(features, seq=seq)
+                _write_features(conn, features, seq)
+                _write_changes(conn, changes, seq)
+        except BaseException:
+            self.assigner = self._restored()
+            raise
+        return changes
+
+
+def _features_from_row(row: sqlite3.Row) -> StoryFeatures:
+    embedding = np.frombuffer(row["embedding"], dtype="<f4").astype(np.float32)
+    return features_from_json(row["article_id"], embedding, json.loads(row["terms"]))
+
+
+def _write_features(conn: sqlite3.Connection, features: StoryFeatures, seq: int) -> None:
+    conn.execute(
+        "INSERT INTO story_features(article_id, seq, day, embedding, terms) VALUES (?,?,?,?,?)",
+        (features.article_id, seq, features.day,
+         np.asarray(features.embedding, dtype="<f4").tobytes(),
+         json.dumps(features_to_json(features), separators=(",", ":"))),
+    )
+
+
+def _write_changes(conn: sqlite3.Connection, changes: Sequence[StoryChange], seq: int) -> None:
+    at = _now()
+    for change in changes:
+        conn.execute(
+            "INSERT INTO stories(id, created_seq, updated_seq) VALUES (?,?,?)"
+            " ON CONFLICT(id) DO UPDATE SET updated_seq = excluded.updated_seq,"
+            " merged_into = NULL",
+            (change.story, seq, seq),
+        )
+        if change.kind == "merge" and change.previous is not None:
+            conn.execute("UPDATE stories SET merged_into = ?, updated_seq = ? WHERE id = ?",
+                         (change.story, seq, change.previous))
+        elif change.article_id is not None:
+            conn.execute(
+                "INSERT INTO story_articles(article_id, story_id) VALUES (?,?)"
+                " ON CONFLICT(article_id) DO UPDATE SET story_id = excluded.story_id",
+                (change.article_id, change.story),
+            )
+        conn.execute(
+            "INSERT INTO story_changes(seq, kind, story_id, article_id, previous, at)"
+            " VALUES (?,?,?,?,?,?)",
+            (seq, change.kind, change.story, change.article_id, change.previous, at),
+        )
+
+
+# -- reads -----------------------------------------------------------------------------------
+def list_stories(store: Store, *, since: str | None = None, min_outlets: int = 1,
+                 min_articles: int = 1, limit: int | None = None,
+                 order: str = "recent") -> list[StorySummary]:
+    """Live stories (not merged away), newest activity first (``order="size"``: largest)."""
+    sql = (
+        "SELECT sa.story_id AS id, COUNT(*) AS n, COUNT(DISTINCT a.source) AS outlets,"
+        " MIN(a.published) AS first, MAX(a.published) AS last, MAX(f.seq) AS last_seq"
+        " FROM story_articles sa JOIN articles a ON a.id = sa.article_id"
+        " LEFT JOIN story_features f ON f.article_id = sa.article_id"
+        " GROUP BY sa.story_id HAVING n >= ? AND outlets >= ?"
+    )
+    params: list[object] = [min_articles, min_outlets]
+    if since:
+        sql += " AND MAX(COALESCE(a.published, '9999')) >= ?"
+        params.append(since)
+    sql += (" ORDER BY n DESC, last_seq DESC, id" if order == "size"
+            else " ORDER BY COALESCE(last, '') DESC, last_seq DESC, id")
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    rows = store.conn.execute(sql, params).fetchall()
+    return [_summary(store, r["id"]) for r in rows]
+
+
+def _summary(store: Store, story_id: int) -> StorySummary:
+    rows = store.conn.execute(
+        "SELECT a.id, a.title, a.source, a.published FROM story_articles sa"
+        " JOIN articles a ON a.id = sa.article_id LEFT JOIN story_features f"
+        " ON f.article_id = a.id WHERE sa.story_id = ?"
+        " ORDER BY a.published IS NULL, a.published, f.seq, a.id", (story_id,),
+    ).fetchall()
+    if not rows:
+        raise NotFoundError(f"no story {story_id}: see `corroborate stories` for the ids")
+    outlets = tuple(sorted({r["source"] for r in rows}))
+    dates = [r["published"] for r in rows if r["published"]]
+    return StorySummary(story_id, rows[0]["title"], rows[0]["id"], len(rows), outlets,
+                        min(dates) if dates else None, max(dates) if dates else None)
+
+
+def resolve_story(store: Store, story_id: int) -> int:
+    """The live story id: a story merged into another resolves to the one it lives on in."""
+    seen: set[int] = set()
+    current = story_id
+    while current not in seen:
+        seen.add(current)
+        row = store.conn.execute("SELECT merged_into FROM stories WHERE id = ?",
+                                 (current,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no story {story_id} in {store.path}: see "
+                                "`corroborate stories` for the ids")
+        if row[0] is None:
+            return current
+        current = int(row[0])
+    return current
+
+
+def story_summary(store: Store, story_id: int) -> StorySummary:
+    return _summary(store, resolve_story(store, story_id))
+
+
+def story_article_ids(store: Store, story_id: int) -> list[str]:
+    live = resolve_story(store, story_id)
+    return [r[0] for r in store.conn.execute(
+        "SELECT sa.article_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id"
+        " LEFT JOIN story_features f ON f.article_id = a.id WHERE sa.story_id = ?"
+        " ORDER BY a.published IS NULL, a.published, f.seq, a.id", (live,))]
+
+
+def story_changes(store: Store, story_id: int) -> list[dict[str, object]]:
+    return [dict(r) for r in store.conn.execute(
+        "SELECT seq, kind, story_id, article_id, previous, at FROM story_changes"
+        " WHERE story_id = ? OR previous = ? ORDER BY id", (story_id, story_id))]
+
+
+def recluster(store: Store, features_for: Callable[[Sequence[Article]], list[StoryFeatures]],
+              model: LinkModel | None = None, settings: AssignSettings | None = None,
+              *, batch_size: int = 64) -> int:
+    """Assign every stored article again, in arrival order, with the current model and
+    settings; one transaction for the whole run (readers see the old stories or the new ones,
+    never a mix). Articles stored without story features get them from ``features_for``.
+    Returns the number of stories."""
+    conn = store.conn
+    stored = {r["article_id"]: r for r in conn.execute(
+        "SELECT article_id, seq, embedding, terms FROM story_features")}
+    order = [r[0] for r in conn.execute(
+        "SELECT a.id FROM articles a LEFT JOIN story_features f ON f.article_id = a.id"
+        " ORDER BY f.seq IS NULL, f.seq, a.published IS NULL, a.published, a.ingested_at, a.id")]
+    assigner = StoryAssigner(model or default_link_model(), settings or AssignSettings())
+    with store.atomic() as tx:
+        tx.execute("DELETE FROM story_changes")
+        tx.execute("DELETE FROM story_articles")
+        tx.execute("DELETE FROM stories")
+        tx.execute("DELETE FROM story_features")
+        for start in range(0, len(order), batch_size):
+            ids = order[start:start + batch_size]
+            missing = [store.get_article(a) for a in ids if a not in stored]
+            computed = {f.article_id: f for f in features_for(missing)} if missing else {}
+            for aid in ids:
+                features = (_features_from_row(stored[aid]) if aid in stored
+                            else computed[aid])
+                seq = assigner.next_seq
+                changes = assigner.assign(features, seq=seq)
+                _write_features(tx, features, seq)
+                _write_changes(tx, changes, seq)
+    return int(conn.execute(
+        "SELECT COUNT(DISTINCT story_id) FROM story_articles").fetchone()[0])

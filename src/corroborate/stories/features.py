@@ -1,0 +1,268 @@
+"""What story assignment reads from an article: cheap signals, no parse needed.
+
+An article becomes a :class:`StoryFeatures`: the packaged MiniLM embedding of its title and lead
+and bags of hashed terms in six namespaces (content words of the whole text, proper names,
+numbers, words of the lead, word bigrams, names of the lead). Proper names are capitalised words
+that are not the first word of a sentence; they and the numbers carry what tells two similar
+events apart (two earthquakes differ in places, counts and dates; two rehab stays in the clinic
+and the year). The bags are weighted later, by :class:`TermStatistics`, with the document
+frequencies of the stream seen so far, smoothed by a background prior from general English word
+frequencies (the ``wordfreq`` package ships them), so the first articles of a fresh database are
+weighted sensibly too. Everything here is pure: text in, numbers out.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from corroborate.model import Article
+
+FloatArray = npt.NDArray[np.float32]
+
+#: Sparse namespaces, in the order of :data:`FEATURES` after the embedding.
+NAMESPACES: tuple[str, ...] = ("words", "names", "numbers", "lead", "bigrams", "lead_names")
+#: The linear kernels a pair of articles (or stories) is compared on.
+FEATURES: tuple[str, ...] = ("embedding", *NAMESPACES)
+#: At most this many terms per namespace are kept in a weighted vector (the heaviest).
+MAX_TERMS: Mapping[str, int] = {
+    "words": 150, "names": 40, "numbers": 30, "lead": 40, "bigrams": 150, "lead_names": 20,
+}
+LEAD_WORDS = 60
+
+_STOP = frozenset(
+    """a an the and or but if of in on at to for from by with as into onto over under about after
+    before during since until than then so such is was were be been being are am it its it's this
+    that these those he she they we i you me him her them us our your his their my who whom whose
+    which what when where why how not no nor do does did done has have had having will would shall
+    should can could may might must also just only very more most much many some any all each both
+    few other same own there here said says say told according mr mrs ms dr one""".split()
+)
+_TOKEN = re.compile(r"[^\W\d_](?:[\w'’.-]*\w)?|\d[\d,.:]*\d|\d")
+_SENTENCE_END = re.compile(r"[.!?…]['\"’”)]*$")
+
+
+def term_id(namespace: str, term: str) -> int:
+    """A stable 32-bit id of a term in a namespace (the same in every process and machine)."""
+    return zlib.crc32(f"{namespace}\x1f{term}".encode())
+
+
+@dataclass(frozen=True, slots=True)
+class StoryFeatures:
+    """One article's signals for story assignment; terms are raw counts, weighted later."""
+
+    article_id: str
+    embedding: FloatArray
+    terms: Mapping[str, Mapping[int, int]]
+    priors: Mapping[int, float]
+    day: float | None = None
+
+    def term_ids(self) -> set[int]:
+        return {t for bag in self.terms.values() for t in bag}
+
+
+def _tokens(line: str) -> list[tuple[str, bool]]:
+    """(token, capitalised and not sentence-initial) for each token of a line."""
+    out: list[tuple[str, bool]] = []
+    initial = True
+    for match in _TOKEN.finditer(line):
+        word = match.group()
+        capital = word[0].isupper() and not (word.isupper() and len(word) > 5)
+        out.append((word, capital and not initial))
+        initial = bool(_SENTENCE_END.search(word)) or _followed_by_end(line, match.end())
+    return out
+
+
+def _followed_by_end(line: str, end: int) -> bool:
+    rest = line[end:end + 3].lstrip("'\"’”)")
+    return rest[:1] in {".", "!", "?"} and (len(rest) == 1 or rest[1:2] == " ")
+
+
+def _number(word: str) -> str:
+    return word.replace(",", "").rstrip(".")
+
+
+def term_bags(title: str, text: str) -> dict[str, Counter[str]]:
+    """The six namespaces' terms (strings) of a title and text; pure and deterministic."""
+    bags: dict[str, Counter[str]] = {ns: Counter() for ns in NAMESPACES}
+    lines = [line for line in text.split("\n") if line.strip()]
+    if lines and lines[0].strip() == title.strip():
+        lines = lines[1:]
+    lead_budget = LEAD_WORDS
+    for position, line in enumerate([title, *lines]):
+        tokens = _tokens(line)
+        content: list[str] = []
+        in_lead = lead_budget > 0
+        for word, name in tokens:
+            lower = word.lower()
+            if word[0].isdigit():
+                number = _number(word)
+                bags["numbers"][number] += 1
+                content.append(number)
+                continue
+            if lower in _STOP or len(lower) < 2:
+                continue
+            content.append(lower)
+            if name:
+                bags["names"][lower] += 1
+                if in_lead:
+                    bags["lead_names"][lower] += 1
+        if position == 0 or in_lead:
+            # a title written in capitals has no sentence-initial signal: use its content words
+            bags["lead"].update(w for w in content if not w[0].isdigit())
+            lead_budget -= len(tokens)
+        bags["words"].update(w for w in content if not w[0].isdigit())
+        bags["bigrams"].update(f"{a} {b}" for a, b in itertools.pairwise(content))
+    return bags
+
+
+def lead_text(article: Article, max_chars: int = 600) -> str:
+    """Title and the first lines of the text: what the embedding reads."""
+    lines = [line.strip() for line in article.text.split("\n") if line.strip()]
+    if lines and lines[0] == article.title.strip():
+        lines = lines[1:]
+    lead = " ".join(lines)[:max_chars]
+    return f"{article.title.strip()}. {lead}" if article.title.strip() else lead
+
+
+def article_day(published: str | None) -> float | None:
+    """Days since the epoch of a publication date (ISO 8601), or None when unknown/unreadable."""
+    if not published:
+        return None
+    try:
+        moment = datetime.fromisoformat(published.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        return moment.timestamp() / 86400.0
+    return (moment - datetime(1970, 1, 1)).total_seconds() / 86400.0
+
+
+def story_features(article: Article, embedding: FloatArray) -> StoryFeatures:
+    """Assemble an article's features from its text and its (unit) title+lead embedding."""
+    bags = term_bags(article.title, article.text)
+    terms: dict[str, dict[int, int]] = {}
+    priors: dict[int, float] = {}
+    for ns, bag in bags.items():
+        ids = terms[ns] = {}
+        for term, n in bag.items():
+            tid = term_id(ns, term)
+            ids[tid] = n
+            priors[tid] = background_document_frequency(ns, term)
+    return StoryFeatures(article.id, np.asarray(embedding, dtype=np.float32), terms, priors,
+                         article_day(article.published))
+
+
+@cache
+def _background() -> Mapping[str, float]:
+    import wordfreq
+
+    return wordfreq.get_frequency_dict("en")  # type: ignore[no-any-return,unused-ignore]
+
+
+def background_document_frequency(namespace: str, term: str) -> float:
+    """Share of general English documents expected to hold a term (a prior for the IDF)."""
+    if namespace == "numbers":
+        return 1e-3 if len(term) <= 2 else 1e-5
+    freq = _background()
+    if namespace == "bigrams":
+        first, _, second = term.partition(" ")
+        p = freq.get(first, 1e-8) * freq.get(second, 1e-8) * 300.0
+    else:
+        p = freq.get(term, 1e-8)
+    return min(1.0, p * 300.0)
+
+
+class TermStatistics:
+    """Document frequencies over the articles of the active window, with a background prior.
+
+    ``idf(t) = log((N + N0 + 1) / (df(t) + N0 * p(t) + 1))`` where ``N`` articles are in the
+    window, ``df`` counts those holding the term, ``p`` is the term's background document
+    frequency (general English) and ``N0`` the weight of that prior in documents."""
+
+    def __init__(self, prior_documents: float = 500.0) -> None:
+        self.prior_documents = prior_documents
+        self.documents = 0
+        self.df: Counter[int] = Counter()
+
+    def add(self, features: StoryFeatures) -> None:
+        self.documents += 1
+        self.df.update(features.term_ids())
+
+    def remove(self, features: StoryFeatures) -> None:
+        self.documents -= 1
+        for t in features.term_ids():
+            left = self.df[t] - 1
+            if left > 0:
+                self.df[t] = left
+            else:
+                del self.df[t]
+
+    def idf(self, tid: int, prior: float) -> float:
+        n0 = self.prior_documents
+        return math.log((self.documents + n0 + 1.0) / (self.df.get(tid, 0) + n0 * prior + 1.0))
+
+
+SparseVector = dict[int, float]
+
+
+def weigh(features: StoryFeatures, stats: TermStatistics) -> dict[str, SparseVector]:
+    """Unit-length TF-IDF vectors per namespace (sublinear tf), the heaviest terms kept."""
+    out: dict[str, SparseVector] = {}
+    for ns in NAMESPACES:
+        bag = features.terms.get(ns, {})
+        priors = features.priors
+        weights = [(t, (1.0 + math.log(n)) * stats.idf(t, priors.get(t, 1e-5)))
+                   for t, n in bag.items()]
+        weights = [(t, w) for t, w in weights if w > 0]
+        limit = MAX_TERMS[ns]
+        if len(weights) > limit:
+            weights.sort(key=lambda item: (-item[1], item[0]))
+            weights = weights[:limit]
+        norm = math.sqrt(sum(w * w for _, w in weights)) or 1.0
+        out[ns] = {t: w / norm for t, w in weights}
+    return out
+
+
+def dot(a: Mapping[int, float], b: Mapping[int, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    get = b.get
+    return sum(w * get(t, 0.0) for t, w in a.items())
+
+
+def features_to_json(features: StoryFeatures) -> dict[str, Any]:
+    return {
+        "terms": {ns: [[t, n] for t, n in sorted(bag.items())]
+                  for ns, bag in features.terms.items()},
+        "priors": [[t, round(p, 12)] for t, p in sorted(features.priors.items())],
+        "day": features.day,
+    }
+
+
+def features_from_json(article_id: str, embedding: FloatArray,
+                       data: Mapping[str, Any]) -> StoryFeatures:
+    terms = {ns: {int(t): int(n) for t, n in pairs} for ns, pairs in data["terms"].items()}
+    priors = {int(t): float(p) for t, p in data["priors"]}
+    return StoryFeatures(article_id, embedding, terms, priors, data.get("day"))
+
+
+def mean_vector(vectors: Iterable[Mapping[int, float]]) -> SparseVector:
+    total: dict[int, float] = {}
+    count = 0
+    for vector in vectors:
+        count += 1
+        for t, w in vector.items():
+            total[t] = total.get(t, 0.0) + w
+    return {t: w / count for t, w in total.items()} if count else {}

@@ -1,0 +1,179 @@
+"""How close two articles (or two groups of articles) are: linear kernels and a fitted link model.
+
+Every signal is a dot product of per-article unit vectors (the MiniLM embedding and the TF-IDF
+vectors of each namespace), so the *mean* of a signal over all article pairs between two groups
+equals the dot product of the groups' mean vectors. That makes group-average clustering exact
+and cheap on centroids: a story of fifty articles compares with a new one in one dot product per
+signal. The link model is a logistic regression over the mean signals, fitted on ECB+ train only
+by ``benchmarks/calibrate_stories.py``; two groups belong together when its logit reaches the
+threshold fitted with it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from corroborate.errors import ModelUnavailableError
+from corroborate.stories.features import FEATURES, NAMESPACES, FloatArray
+
+WEIGHTS_FILE = "link_weights.json"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeVectors:
+    """A unit of clustering: one article, or a group held together (its mean vectors)."""
+
+    embedding: FloatArray
+    sparse: Mapping[str, tuple[npt.NDArray[np.int64], FloatArray]]
+    size: int = 1
+
+
+def to_arrays(vector: Mapping[int, float]) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    if not vector:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    ids = np.fromiter(vector.keys(), dtype=np.int64, count=len(vector))
+    values = np.fromiter(vector.values(), dtype=np.float32, count=len(vector))
+    return ids, values
+
+
+def mean_node(nodes: Sequence[NodeVectors]) -> NodeVectors:
+    """The group of several nodes as one node: size-weighted mean of their vectors."""
+    total = sum(node.size for node in nodes)
+    embedding = np.sum([node.embedding * node.size for node in nodes], axis=0) / total
+    merged: dict[str, tuple[npt.NDArray[np.int64], FloatArray]] = {}
+    for ns in NAMESPACES:
+        ids = np.concatenate([node.sparse[ns][0] for node in nodes])
+        values = np.concatenate([node.sparse[ns][1] * node.size for node in nodes])
+        if ids.size:
+            unique, inverse = np.unique(ids, return_inverse=True)
+            sums = np.zeros(unique.size, dtype=np.float64)
+            np.add.at(sums, inverse, values)
+            merged[ns] = (unique, (sums / total).astype(np.float32))
+        else:
+            merged[ns] = (ids, values.astype(np.float32))
+    return NodeVectors(embedding.astype(np.float32), merged, total)
+
+
+def pairwise_signals(nodes: Sequence[NodeVectors]) -> npt.NDArray[np.float64]:
+    """(n, n, len(FEATURES)) mean signals between every two nodes."""
+    n = len(nodes)
+    out = np.zeros((n, n, len(FEATURES)), dtype=np.float64)
+    emb = np.stack([node.embedding for node in nodes]).astype(np.float64)
+    out[:, :, 0] = emb @ emb.T
+    for k, ns in enumerate(NAMESPACES, start=1):
+        parts = [node.sparse[ns] for node in nodes]
+        lengths = [ids.size for ids, _ in parts]
+        if not sum(lengths):
+            continue
+        ids = np.concatenate([p[0] for p in parts])
+        values = np.concatenate([p[1] for p in parts]).astype(np.float64)
+        unique, columns = np.unique(ids, return_inverse=True)
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        matrix = sparse.csr_matrix((values, columns, indptr), shape=(n, unique.size))
+        out[:, :, k] = (matrix @ matrix.T).toarray()
+    return out
+
+
+def signals_between(node: NodeVectors, others: Sequence[NodeVectors]) -> npt.NDArray[np.float64]:
+    """(len(others), len(FEATURES)) mean signals between one node and each of the others."""
+    return pairwise_signals([node, *others])[0, 1:, :]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkModel:
+    """Logistic regression over the mean signals; ``threshold`` is on the logit."""
+
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+    details: Mapping[str, Any] | None = None
+
+    def logits(self, signals: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        result: npt.NDArray[np.float64] = signals @ np.asarray(self.weights) + self.bias
+        return result
+
+    def with_threshold(self, threshold: float) -> LinkModel:
+        return LinkModel(self.weights, self.bias, threshold, self.details)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"features": list(FEATURES), "weights": list(self.weights), "bias": self.bias,
+                "threshold": self.threshold, **dict(self.details or {})}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LinkModel:
+        if list(data.get("features", [])) != list(FEATURES):
+            raise ModelUnavailableError(
+                f"story link weights were fitted on features {data.get('features')}, this "
+                f"version computes {list(FEATURES)}: run benchmarks/calibrate_stories.py"
+            )
+        details = {k: v for k, v in data.items()
+                   if k not in {"features", "weights", "bias", "threshold"}}
+        return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]),
+                   float(data["threshold"]), details)
+
+
+@cache
+def default_link_model() -> LinkModel:
+    """The shipped link model (``stories/link_weights.json``)."""
+    try:
+        text = resources.files("corroborate.stories").joinpath(WEIGHTS_FILE).read_text("utf-8")
+        return LinkModel.from_dict(json.loads(text))
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelUnavailableError(
+            f"the story link weights ({WEIGHTS_FILE}) cannot be read ({exc}); reinstall "
+            "Corroborate or run benchmarks/calibrate_stories.py"
+        ) from exc
+
+
+def group_average(signals: npt.NDArray[np.float64], sizes: Sequence[int],
+                  model: LinkModel) -> list[int]:
+    """Group-average agglomerative clustering of nodes: repeatedly join the two groups whose
+    mean signals give the highest logit, while it reaches the model's threshold. Returns a
+    group label per node (the smallest node index of its group). Deterministic: ties go to
+    the lowest indices."""
+    n = len(sizes)
+    labels = list(range(n))
+    if n < 2:
+        return labels
+    mean = signals.copy()
+    weight = np.asarray(sizes, dtype=np.float64)
+    alive = np.ones(n, dtype=bool)
+    logit = model.logits(mean)
+    np.fill_diagonal(logit, -np.inf)
+    while True:
+        flat = int(np.argmax(logit))
+        i, j = divmod(flat, n)
+        if not np.isfinite(logit[i, j]) or logit[i, j] < model.threshold:
+            break
+        i, j = min(i, j), max(i, j)
+        wi, wj = weight[i], weight[j]
+        mean[i, :, :] = (mean[i, :, :] * wi + mean[j, :, :] * wj) / (wi + wj)
+        mean[:, i, :] = mean[i, :, :]
+        weight[i] = wi + wj
+        alive[j] = False
+        row = model.logits(mean[i])
+        row[~alive] = -np.inf
+        row[i] = -np.inf
+        logit[i, :] = row
+        logit[:, i] = row
+        logit[j, :] = -np.inf
+        logit[:, j] = -np.inf
+        for k in range(n):
+            if labels[k] == j:
+                labels[k] = i
+    # labels[k] is the surviving index; make chains point to roots
+    for k in range(n):
+        root = labels[k]
+        while labels[root] != root:
+            root = labels[root]
+        labels[k] = root
+    return labels
