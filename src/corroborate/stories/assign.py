@@ -194,8 +194,9 @@ class StoryAssigner:
             if story is None or (story.last_day, story.last_seq) != (day, seq):
                 heapq.heappop(self._expiry)  # stale entry
                 continue
-            old_by_day = now_day - day > s.window_days
-            old_by_seq = now_seq - seq > s.window_articles and not np.isfinite(now_day)
+            old_by_day = np.isfinite(day) and now_day - day > s.window_days
+            old_by_seq = now_seq - seq > s.window_articles and not (
+                np.isfinite(day) and np.isfinite(now_day))
             crowded = len(self.members) > s.max_active_articles
             if not (old_by_day or old_by_seq or crowded):
                 break
@@ -222,10 +223,11 @@ class StoryAssigner:
             raise ValueError(f"article {features.article_id} is already assigned")
         seq = self.next_seq if seq is None else seq
         self.next_seq = max(self.next_seq, seq + 1)
+        # an undated article neither ages the window nor dates its story
+        day = features.day if features.day is not None else float("-inf")
         if features.day is not None:
             self.clock = max(self.clock, features.day)
-        day = features.day if features.day is not None else self.clock
-        self._retire(day if np.isfinite(day) else float("-inf"), seq)
+        self._retire(day, seq)
 
         vectors = weigh(features, self.stats)
         self.stats.add(features)
@@ -363,7 +365,7 @@ class StoryAssigner:
         for features, seq, sid in rows:
             if features.day is not None:
                 self.clock = max(self.clock, features.day)
-            day = features.day if features.day is not None else self.clock
+            day = features.day if features.day is not None else float("-inf")
             vectors = weigh(features, self.stats)
             self.stats.add(features)
             member = _Member(features, vectors, seq, day, sid)
