@@ -78,7 +78,7 @@ def _tokens(line: str) -> list[tuple[str, bool]]:
     initial = True
     for match in _TOKEN.finditer(line):
         word = match.group()
-        capital = word[0].isupper() and not (word.isupper() and len(word) > 5)
+        capital = word[0].isupper() and not word.isupper()  # not acronyms or shouting
         out.append((word, capital and not initial))
         initial = bool(_SENTENCE_END.search(word)) or _followed_by_end(line, match.end())
     return out
