@@ -4,9 +4,11 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from corroborate.cli import main
+from corroborate.model import Article
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -225,3 +227,213 @@ def test_compare_html_escapes_hostile_articles(runner: CliRunner, tmp_path: Path
     assert "<script" not in page and "<img" not in page
     assert 'href="javascript:' not in page
     assert "&lt;script&gt;" in page
+
+
+# -- stories ---------------------------------------------------------------------------------
+
+STORIES_SCHEMA = ROOT / "schemas" / "stories.schema.json"
+BRIEF_SCHEMA = ROOT / "schemas" / "brief.schema.json"
+
+
+def _validator(path: Path):  # type: ignore[no-untyped-def]
+    import jsonschema
+
+    schema = json.loads(path.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+@pytest.fixture(scope="module")
+def story_db(tmp_path_factory: pytest.TempPathFactory, examples: Path) -> tuple[Path, dict]:  # type: ignore[type-arg]
+    """The examples ingested once (analysis and stories) for the read-only story commands."""
+    db = tmp_path_factory.mktemp("cli-stories") / "stories.db"
+    r = run(CliRunner(), "ingest", str(examples), "--db", str(db), "--format", "json")
+    assert r.exit_code == 0, r.output
+    return db, json.loads(r.stdout)
+
+
+def _stories_json(runner: CliRunner, db: Path, *args: str) -> dict:  # type: ignore[type-arg]
+    r = run(runner, "stories", "--db", str(db), "--format", "json", *args)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    _validator(STORIES_SCHEMA).validate(doc)
+    return doc  # type: ignore[no-any-return]
+
+
+def _folder_of(examples: Path) -> dict[str, str]:
+    from corroborate.ingest import read_inputs
+
+    return {a.id: Path(a.path).parent.name for a in read_inputs([str(examples)])
+            if isinstance(a, Article) and a.path}
+
+
+def test_ingest_assigns_stories_and_stories_lists_them(runner: CliRunner, story_db, examples: Path  # type: ignore[no-untyped-def]
+                                                       ) -> None:
+    db, ingested = story_db
+    folders = _folder_of(examples)
+    assert set(ingested["stories"]) == set(ingested["ingested"]) == set(folders)
+    by_folder: dict[str, set[int]] = {}
+    for aid, story in ingested["stories"].items():
+        by_folder.setdefault(folders[aid], set()).add(story)
+    assert {name: len(ids) for name, ids in by_folder.items()} == {
+        "factory-fire": 1, "rate-decision": 1, "summit": 1}
+    assert len(set(ingested["stories"].values())) == 3
+    assert ingested["story_changes"] == []  # no moves or merges on the examples
+
+    doc = _stories_json(runner, db)
+    assert doc["schema"] == "corroborate.stories/1"
+    assert {s["id"] for s in doc["stories"]} == set(ingested["stories"].values())
+    rate = next(s for s in doc["stories"] if s["id"] == by_folder["rate-decision"].pop())
+    assert rate["articles"] == 4 and len(rate["outlets"]) == 3
+    assert doc["stories"][0] == rate  # newest first
+    assert [s["articles"] for s in _stories_json(runner, db, "--sort", "size")["stories"]] == [
+        4, 3, 3]
+    assert len(_stories_json(runner, db, "--limit", "1")["stories"]) == 1
+    assert _stories_json(runner, db, "--min-outlets", "4")["stories"] == []
+    since = _stories_json(runner, db, "--since", "2026-11-01")["stories"]
+    assert rate in since and len(since) == 1  # undated reports do not count as recent
+
+    text = run(runner, "stories", "--db", str(db))
+    assert text.exit_code == 0
+    lines = text.stdout.splitlines()
+    assert len(lines) == 3
+    assert re.match(rf"\s*{rate['id']}\s+4 articles\s+3 outlets\s+2026-11-18 \.\. 2026-11-19",
+                    lines[0])
+    assert rate["headline"] in lines[0]
+
+
+def test_stories_schema_is_strict() -> None:
+    import jsonschema
+
+    validator = _validator(STORIES_SCHEMA)
+    story = {"id": 1, "headline": "h", "headline_article": "ab12", "articles": 1,
+             "outlets": ["W"], "first_published": None, "last_published": "2026-10-14"}
+    validator.validate({"schema": "corroborate.stories/1", "stories": [story]})
+    for bad in ({"schema": "corroborate.stories/2", "stories": []},
+                {"schema": "corroborate.stories/1", "stories": [], "extra": 1},
+                {"schema": "corroborate.stories/1", "stories": [{**story, "extra": 1}]},
+                {"schema": "corroborate.stories/1", "stories": [{**story, "id": "1"}]}):
+        with pytest.raises(jsonschema.ValidationError):
+            validator.validate(bad)
+
+
+def test_brief_of_a_story(runner: CliRunner, story_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db, ingested = story_db
+    stories = _stories_json(runner, db)["stories"]
+    largest = max(stories, key=lambda s: s["articles"])
+    members = {aid for aid, sid in ingested["stories"].items() if sid == largest["id"]}
+
+    r = run(runner, "brief", "largest", "--db", str(db), "--format", "json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    _validator(BRIEF_SCHEMA).validate(doc)
+    assert {a["id"] for a in doc["articles"]} == members
+
+    smallest = min(stories, key=lambda s: (s["articles"], s["id"]))
+    r = run(runner, "brief", str(smallest["id"]), "--db", str(db), "--format", "json")
+    doc = json.loads(r.stdout)
+    _validator(BRIEF_SCHEMA).validate(doc)
+    assert len(doc["articles"]) == smallest["articles"]
+    assert smallest["headline_article"] in {a["id"] for a in doc["articles"]}
+
+    md = run(runner, "brief", f"#{smallest['id']}", "--db", str(db))  # "#3", "s3" read as 3
+    assert md.exit_code == 0 and md.stdout.startswith("#")
+    out = tmp_path / "brief.html"
+    page = run(runner, "brief", str(smallest["id"]), "--db", str(db), "--format", "html",
+               "-o", str(out))
+    assert page.exit_code == 0 and "wrote" in page.stderr
+    assert out.read_text().lstrip().lower().startswith("<!doctype html")
+
+
+def test_brief_errors(runner: CliRunner, story_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db, _ = story_db
+    missing = runner.invoke(main, ["brief", "999", "--db", str(db)])
+    assert missing.exit_code == 3
+    assert missing.output.startswith("error: no story 999")
+    assert len(missing.output.strip().splitlines()) == 1
+    bad = runner.invoke(main, ["brief", "abc", "--db", str(db)])
+    assert bad.exit_code == 2 and "expected a number" in bad.output
+    assert len(bad.output.strip().splitlines()) == 1
+    since = runner.invoke(main, ["stories", "--db", str(db), "--since", "last week"])
+    assert since.exit_code == 2 and "--since" in since.output
+    none = tmp_path / "none.db"
+    for args in (["stories"], ["brief", "largest"], ["recluster"]):
+        r = runner.invoke(main, [*args, "--db", str(none)])
+        assert r.exit_code == 4 and "no such database" in r.output, args
+    assert not none.exists()
+
+
+def test_recluster_keeps_the_stories(runner: CliRunner, story_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    db, _ = story_db
+    copy = tmp_path / "copy.db"
+    shutil.copy(db, copy)
+    before = _stories_json(runner, copy)
+    r = run(runner, "recluster", "--db", str(copy))
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("10 articles in 3 stories")
+    assert _stories_json(runner, copy) == before
+
+
+def test_ingest_without_stories_then_recluster(runner: CliRunner, db_path: Path,
+                                               examples: Path) -> None:
+    from corroborate.store import Store
+
+    r = run(runner, "ingest", str(examples), "--db", str(db_path), "--no-stories",
+            "--no-analyze", "--format", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["stories"] == {}
+    empty = run(runner, "stories", "--db", str(db_path))
+    assert empty.exit_code == 0 and "no stories" in empty.stdout
+    assert _stories_json(runner, db_path)["stories"] == []
+    nothing = runner.invoke(main, ["brief", "largest", "--db", str(db_path)])
+    assert nothing.exit_code == 3 and "no stories" in nothing.output
+
+    r = run(runner, "recluster", "--db", str(db_path))
+    assert r.exit_code == 0 and re.match(r"10 articles in \d+ stories", r.stdout)
+    stories = _stories_json(runner, db_path)["stories"]
+    assert sum(s["articles"] for s in stories) == 10
+    # the brief analyses articles stored without analysis, and stores the analysis
+    factory = next(s for s in stories if "battery" in s["headline"].lower())
+    brief = run(runner, "brief", str(factory["id"]), "--db", str(db_path), "--format", "json")
+    assert brief.exit_code == 0, brief.output
+    with Store(db_path) as store:
+        assert store.get_analysis(factory["headline_article"]) is not None
+
+
+def _gold_file(tmp_path: Path, examples: Path) -> Path:
+    """The examples as a gold-labelled stream (event = folder), one malformed line."""
+    from corroborate.ingest import read_inputs
+
+    lines = []
+    for a in read_inputs([str(examples)]):
+        assert isinstance(a, Article) and a.path
+        lines.append(json.dumps({
+            "title": a.title, "text": a.text, "source": a.source,
+            # the summit's Northbridge report has no date of its own: date it as the summit
+            "published": a.published or "2026-09-21",
+            "event": Path(a.path).parent.name, "topic": "examples"}))
+    lines.insert(3, "{not json")
+    path = tmp_path / "gold.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_eval_stories_on_the_examples(runner: CliRunner, tmp_path: Path, examples: Path) -> None:
+    gold = _gold_file(tmp_path, examples)
+    r = run(runner, "eval", "stories", str(gold), "--format", "json")
+    assert r.exit_code == 1, r.output  # rejected lines are reported (exit 1), the rest scored
+    [rejected] = r.stderr.strip().splitlines()
+    assert rejected.startswith(f"rejected: {gold}:4: malformed JSON")
+    doc = json.loads(r.stdout)
+    for key in ("b3_precision", "b3_recall", "b3_f1", "ari", "nmi", "stories_predicted",
+                "stories_gold", "articles_per_second"):
+        assert key in doc
+    assert doc["articles"] == 10 and doc["rejected"] == 1
+    assert doc["stories_gold"] == doc["stories_predicted"] == 3
+    assert doc["b3_f1"] == doc["ari"] == doc["nmi"] == 1.0
+    assert doc["articles_per_second"] > 0
+    text = run(runner, "eval", "stories", str(gold))
+    assert text.exit_code == 1
+    assert "10 articles, 3 gold events, 3 stories predicted" in text.stdout
+    assert "1 lines rejected" in text.stdout

@@ -136,7 +136,8 @@ def load_gold_stream(path: Path, options: IngestOptions | None = None) -> GoldSt
             event = str(record.pop("event"))
             record.pop("topic", None)
             line = json.dumps(record, ensure_ascii=False).encode("utf-8")
-            for item in read_bytes(line, name, options, kind="jsonl", path=str(path)):
+            # one JSON object: rejections keep the name file:line (as "jsonl" it gets ":1")
+            for item in read_bytes(line, name, options, kind="json", path=str(path)):
                 if isinstance(item, Rejection):
                     rejected.append(item)
                 elif item.id in seen:

@@ -182,7 +182,7 @@ def list_stories(store: Store, *, since: str | None = None, min_outlets: int = 1
     )
     params: list[object] = [min_articles, min_outlets]
     if since:
-        sql += " AND MAX(COALESCE(a.published, '9999')) >= ?"
+        sql += " AND MAX(a.published) >= ?"
         params.append(since)
     sql += (" ORDER BY n DESC, last_seq DESC, id" if order == "size"
             else " ORDER BY COALESCE(last, '') DESC, last_seq DESC, id")

@@ -181,13 +181,28 @@ class StoryAssigner:
         self.clock = float("-inf")
         self._index: _Segments | None = None
         self._expiry: list[tuple[float, int, int]] = []  # (last day, last seq, story)
+        # stories without a dated article age by arrivals only: a heap of their own, since at
+        # the top of ``_expiry`` (day -inf) one would hold back every dated story's retirement
+        self._undated: list[tuple[int, int]] = []  # (last seq, story)
 
     # -- window ----------------------------------------------------------------------------
     def _story_key(self, story: _Story) -> tuple[float, int, int]:
         return (story.last_day, story.last_seq, story.id)
 
-    def _retire(self, now_day: float, now_seq: int) -> None:
+    def _retire(self, now_day: float, now_seq: int, incoming: int = 0) -> None:
+        """Drop the stories out of the window; room is left for ``incoming`` new articles."""
         s = self.settings
+        while self._undated:
+            seq, sid = self._undated[0]
+            story = self.stories.get(sid)
+            if story is None or story.last_seq != seq or np.isfinite(story.last_day):
+                heapq.heappop(self._undated)  # stale entry
+                continue
+            crowded = len(self.members) + incoming > s.max_active_articles
+            if not (now_seq - seq > s.window_articles or crowded):
+                break
+            heapq.heappop(self._undated)
+            self._drop_story(story)
         while self._expiry:
             day, seq, sid = self._expiry[0]
             story = self.stories.get(sid)
@@ -197,7 +212,7 @@ class StoryAssigner:
             old_by_day = np.isfinite(day) and now_day - day > s.window_days
             old_by_seq = now_seq - seq > s.window_articles and not (
                 np.isfinite(day) and np.isfinite(now_day))
-            crowded = len(self.members) > s.max_active_articles
+            crowded = len(self.members) + incoming > s.max_active_articles
             if not (old_by_day or old_by_seq or crowded):
                 break
             heapq.heappop(self._expiry)
@@ -214,7 +229,10 @@ class StoryAssigner:
 
     def _touch(self, story: _Story) -> None:
         story._node = None
-        heapq.heappush(self._expiry, self._story_key(story))
+        if np.isfinite(story.last_day):
+            heapq.heappush(self._expiry, self._story_key(story))
+        else:
+            heapq.heappush(self._undated, (story.last_seq, story.id))
 
     # -- assignment ------------------------------------------------------------------------
     def assign(self, features: StoryFeatures, *, seq: int | None = None) -> list[StoryChange]:
@@ -227,7 +245,7 @@ class StoryAssigner:
         day = features.day if features.day is not None else float("-inf")
         if features.day is not None:
             self.clock = max(self.clock, features.day)
-        self._retire(day, seq)
+        self._retire(day, seq, incoming=1)
 
         vectors = weigh(features, self.stats)
         self.stats.add(features)

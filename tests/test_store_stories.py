@@ -1,0 +1,388 @@
+"""Stories in the database: one transaction per article, restore, listings, merged ids,
+recluster and the migration of a version 1 database. The hashing embedder stands in for MiniLM
+(the bundled examples form their three stories with it too)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from corroborate.embed import HashingEmbedder
+from corroborate.errors import NotFoundError
+from corroborate.ingest import read_inputs
+from corroborate.model import Article
+from corroborate.store import SCHEMA_VERSION, Store, ingest_articles
+from corroborate.store import stories as store_stories
+from corroborate.store.migrations import MIGRATIONS
+from corroborate.store.stories import (
+    StoryBook,
+    list_stories,
+    recluster,
+    resolve_story,
+    story_article_ids,
+    story_changes,
+    story_summary,
+)
+from corroborate.stories import StoryFeatures
+from corroborate.stories.features import NAMESPACES, term_id
+from corroborate.stories.stream import features_of
+from corroborate.textnorm import article_id
+
+STORY_TABLES = ("story_features", "story_articles", "stories", "story_changes")
+
+
+def hashing_features(articles: Sequence[Article]) -> list[StoryFeatures]:
+    return features_of(articles, HashingEmbedder())
+
+
+def membership(store: Store) -> dict[str, int]:
+    return dict(store.conn.execute("SELECT article_id, story_id FROM story_articles").fetchall())
+
+
+def folder(article: Article) -> str:
+    assert article.path is not None
+    return Path(article.path).parent.name
+
+
+SOLO_TEXT = ("A magnitude 6.1 earthquake struck near the mountain town of Kessova on Tuesday, "
+             "killing at least 14 people, the Varnian interior ministry said.")
+SOLO = Article(article_id(SOLO_TEXT, "Solo Wire"), SOLO_TEXT, "Quake near Kessova kills 14",
+               "Solo Wire", "2026-12-01T08:00:00+00:00")
+
+
+@pytest.fixture(scope="module")
+def example_articles(examples: Path) -> list[Article]:
+    articles = [a for a in read_inputs([str(examples)]) if isinstance(a, Article)]
+    assert len(articles) == 10
+    return articles
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory,
+             example_articles: list[Article]) -> Iterator[Store]:
+    """The examples and one single-outlet story, ingested with stories (no analysis); read
+    only."""
+    path = tmp_path_factory.mktemp("stories") / "stories.db"
+    with Store(path) as store:
+        report = ingest_articles(store, [*example_articles, SOLO], None,
+                                 stories=StoryBook(store), features_for=hashing_features)
+        assert len(report.ingested) == 11 and not report.rejected
+        yield store
+
+
+def _story_of(store: Store, articles: Sequence[Article], name: str) -> int:
+    stories = {membership(store)[a.id] for a in articles if folder(a) == name}
+    assert len(stories) == 1
+    return stories.pop()
+
+
+# -- one transaction per article -------------------------------------------------------------
+
+
+def test_add_writes_article_features_and_membership_together(store: Store,
+                                                             example_articles: list[Article]
+                                                             ) -> None:
+    book = StoryBook(store)
+    article = example_articles[0]
+    [features] = hashing_features([article])
+    inserted, changes = book.add(article, None, features)
+    assert inserted and [c.kind for c in changes] == ["assign"]
+    story = changes[0].story
+    assert store.has_article(article.id)
+    row = store.conn.execute("SELECT seq, day FROM story_features WHERE article_id = ?",
+                             (article.id,)).fetchone()
+    assert row["seq"] == 1 and row["day"] == pytest.approx(features.day)
+    assert membership(store) == {article.id: story}
+    rows = store.conn.execute("SELECT id, created_seq, merged_into FROM stories")
+    assert [tuple(r) for r in rows] == [(story, 1, None)]
+    logged = store.conn.execute("SELECT seq, kind, story_id, article_id FROM story_changes")
+    assert [tuple(r) for r in logged] == [(1, "assign", story, article.id)]
+    assert book.add(article, None, features) == (False, [])  # already stored
+
+
+def test_a_failed_write_leaves_nothing_and_the_assigner_agrees(
+        db_path: Path, tmp_path: Path, example_articles: list[Article],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    articles = example_articles[:4]
+    features = hashing_features(articles)
+    real = store_stories._write_changes
+    with Store(db_path) as store:
+        book = StoryBook(store)
+        for a, f in zip(articles[:2], features[:2], strict=True):
+            assert book.add(a, None, f)[0]
+        before = {t: store.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                  for t in ("articles", *STORY_TABLES)}
+
+        def fails_midway(conn, changes, seq):  # type: ignore[no-untyped-def]
+            real(conn, changes, seq)  # the membership rows are written, then the disk fills
+            raise sqlite3.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(store_stories, "_write_changes", fails_midway)
+        with pytest.raises(sqlite3.OperationalError):
+            book.add(articles[2], None, features[2])
+        monkeypatch.setattr(store_stories, "_write_changes", real)
+
+        failed = articles[2].id
+        assert not store.has_article(failed)
+        for table in ("story_features", "story_articles", "story_changes"):
+            assert store.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE article_id = ?",
+                                      (failed,)).fetchone()[0] == 0
+        after = {t: store.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                 for t in ("articles", *STORY_TABLES)}
+        assert after == before
+        # memory was rebuilt from what was committed
+        assert book.assigner.story_of(failed) is None
+        assert book.assigner.active_articles == 2 and book.assigner.next_seq == 3
+        for a, f in zip(articles[2:], features[2:], strict=True):
+            assert book.add(a, None, f)[0]
+        retried = membership(store)
+        seqs = dict(store.conn.execute("SELECT article_id, seq FROM story_features"))
+
+    with Store(tmp_path / "clean.db") as clean:  # as if nothing had failed
+        book = StoryBook(clean)
+        for a, f in zip(articles, features, strict=True):
+            book.add(a, None, f)
+        assert membership(clean) == retried
+        assert dict(clean.conn.execute("SELECT article_id, seq FROM story_features")) == seqs
+
+
+def test_ingest_rejects_an_article_whose_story_write_fails_and_keeps_the_rest(
+        store: Store, example_articles: list[Article], monkeypatch: pytest.MonkeyPatch) -> None:
+    real = store_stories._write_features
+    calls = {"n": 0}
+
+    def flaky(conn, features, seq):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise sqlite3.IntegrityError("simulated failure")
+        real(conn, features, seq)
+
+    monkeypatch.setattr(store_stories, "_write_features", flaky)
+    articles = example_articles[:3]
+    report = ingest_articles(store, articles, None, stories=StoryBook(store),
+                             features_for=hashing_features)
+    assert report.ingested == [articles[0].id, articles[2].id]
+    [rejected] = report.rejected
+    assert "nothing of it was stored" in rejected.reason
+    assert set(membership(store)) == set(report.ingested) == set(report.story_of)
+    seqs = [r[0] for r in store.conn.execute("SELECT seq FROM story_features ORDER BY seq")]
+    assert seqs == [1, 2]  # no gap where the failed article was
+
+
+def test_features_failure_rejects_the_batch(store: Store,
+                                            example_articles: list[Article]) -> None:
+    def broken(articles: Sequence[Article]) -> list[StoryFeatures]:
+        raise RuntimeError("embedder crashed")
+
+    report = ingest_articles(store, example_articles[:2], None, stories=StoryBook(store),
+                             features_for=broken)
+    assert report.ingested == [] and len(report.rejected) == 2
+    assert all("story features failed" in r.reason for r in report.rejected)
+    assert store.count_articles() == 0
+    with pytest.raises(ValueError, match="features_for"):
+        ingest_articles(store, example_articles[:1], None, stories=StoryBook(store))
+
+
+def test_a_new_storybook_restores_the_window_and_continues_ids(
+        tmp_path: Path, example_articles: list[Article]) -> None:
+    features = hashing_features(example_articles)
+    first_half = 7  # the fire and the rate decision; the summit comes in a later process
+    with Store(tmp_path / "a.db") as store:
+        book = StoryBook(store)
+        for a, f in zip(example_articles[:first_half], features[:first_half], strict=True):
+            book.add(a, None, f)
+        live = book.assigner
+    with Store(tmp_path / "a.db") as store:
+        book = StoryBook(store)
+        restored = book.assigner
+        assert restored.next_seq == live.next_seq == first_half + 1
+        assert restored.next_story == live.next_story
+        # the fire story (a month older than the rate decision) is out of the window in both
+        assert restored.active_articles == live.active_articles == 4
+        assert sorted(restored.stories) == sorted(live.stories)
+        for a, f in zip(example_articles[first_half:], features[first_half:], strict=True):
+            book.add(a, None, f)
+        resumed = membership(store)
+        new_ids = {resumed[a.id] for a in example_articles[first_half:]}
+        assert min(new_ids) > max(resumed[a.id] for a in example_articles[:first_half])
+    with Store(tmp_path / "b.db") as store:  # one uninterrupted process
+        book = StoryBook(store)
+        for a, f in zip(example_articles, features, strict=True):
+            book.add(a, None, f)
+        assert membership(store) == resumed
+
+
+# -- reads -----------------------------------------------------------------------------------
+
+
+def test_list_stories_and_summaries(ingested: Store, example_articles: list[Article]) -> None:
+    found = list_stories(ingested)
+    assert len(found) == 4
+    fire = _story_of(ingested, example_articles, "factory-fire")
+    rate = _story_of(ingested, example_articles, "rate-decision")
+    summit = _story_of(ingested, example_articles, "summit")
+    solo = membership(ingested)[SOLO.id]
+    # newest activity first (by latest publication date; undated articles do not count)
+    assert [s.id for s in found] == [solo, rate, fire, summit]
+    # largest first, then the most recently ingested
+    assert [s.id for s in list_stories(ingested, order="size")] == [rate, summit, fire, solo]
+    by_id = {s.id: s for s in found}
+    assert by_id[fire].headline == "Czech battery plant blaze kills 12, dozens hurt"  # earliest
+    assert by_id[fire].articles == 3
+    assert by_id[fire].outlets == ("Daily Ledger", "Pacific Wire Service", "The Harbour Herald")
+    assert (by_id[fire].first_published, by_id[fire].last_published) == (
+        "2026-10-14", "2026-10-14T19:10:00+01:00")
+    assert by_id[rate].articles == 4 and len(by_id[rate].outlets) == 3  # Meridian twice
+    assert by_id[solo].to_dict() == {
+        "id": solo, "headline": SOLO.title, "headline_article": SOLO.id, "articles": 1,
+        "outlets": ["Solo Wire"], "first_published": SOLO.published,
+        "last_published": SOLO.published}
+    assert story_summary(ingested, fire) == by_id[fire]
+
+
+def test_list_stories_filters(ingested: Store, example_articles: list[Article]) -> None:
+    rate = _story_of(ingested, example_articles, "rate-decision")
+    summit = _story_of(ingested, example_articles, "summit")
+    solo = membership(ingested)[SOLO.id]
+    assert solo not in {s.id for s in list_stories(ingested, min_outlets=2)}
+    assert len(list_stories(ingested, min_outlets=3)) == 3
+    assert list_stories(ingested, min_outlets=4) == []
+    assert [s.id for s in list_stories(ingested, min_articles=4)] == [rate]
+    assert len(list_stories(ingested, limit=2)) == 2
+    # since: an article published on or after the date; undated articles do not count
+    assert {s.id for s in list_stories(ingested, since="2026-11-19")} == {solo, rate}
+    assert {s.id for s in list_stories(ingested, since="2026-12-02")} == set()
+    assert {s.id for s in list_stories(ingested, since="2026-11-19", min_outlets=2)} == {rate}
+
+
+def test_unknown_story_ids(ingested: Store) -> None:
+    with pytest.raises(NotFoundError, match="corroborate stories"):
+        resolve_story(ingested, 999)
+    with pytest.raises(NotFoundError):
+        story_article_ids(ingested, 999)
+    with pytest.raises(NotFoundError):
+        story_summary(ingested, 999)
+
+
+def _synthetic(aid: str, topics: Sequence[int], dim: int = 64) -> StoryFeatures:
+    embedding = np.zeros(dim, dtype=np.float32)
+    for topic in topics:
+        embedding[topic] = 1.0
+    embedding /= np.linalg.norm(embedding)
+    terms = {ns: {term_id(ns, f"topic{t}"): 1 for t in topics} for ns in NAMESPACES}
+    priors = {t: 1e-6 for bag in terms.values() for t in bag}
+    return StoryFeatures(aid, embedding, terms, priors, None)
+
+
+def test_a_merged_story_resolves_to_the_story_it_lives_on_in(store: Store) -> None:
+    book = StoryBook(store)
+    ids = []
+    for name, topics in (("a", [0]), ("b", [1]), ("bridge", [0, 1])):
+        text = f"Report {name}: officials said the two cases were linked, the ministry said."
+        article = Article(article_id(text, name), text, f"Title {name}", f"Outlet {name}")
+        book.add(article, None, _synthetic(article.id, topics))
+        ids.append(article.id)
+    assert resolve_story(store, 1) == 1 and resolve_story(store, 2) == 1
+    assert store.conn.execute("SELECT merged_into FROM stories WHERE id = 2").fetchone()[0] == 1
+    assert story_article_ids(store, 2) == story_article_ids(store, 1)
+    assert sorted(story_article_ids(store, 2)) == sorted(ids)
+    assert story_summary(store, 2).id == 1
+    assert [s.id for s in list_stories(store)] == [1]
+    log = [(c["kind"], c["story_id"], c["article_id"], c["previous"])
+           for c in story_changes(store, 2)]
+    assert ("move", 1, ids[1], 2) in log and ("merge", 1, None, 2) in log
+    assert log[0] == ("assign", 2, ids[1], None)
+    # a new process restores the merged window: the next related article joins story 1
+    text = "Report d: officials said both cases were linked again, the ministry said."
+    late = Article(article_id(text, "d"), text, "Title d", "Outlet d")
+    _, changes = StoryBook(store).add(late, None, _synthetic(late.id, [0, 1]))
+    assert changes[0].story == 1
+
+
+# -- recluster -------------------------------------------------------------------------------
+
+
+def test_recluster_gives_the_stories_of_the_original_ingest(
+        store: Store, example_articles: list[Article]) -> None:
+    ingest_articles(store, example_articles, None, stories=StoryBook(store),
+                    features_for=hashing_features)
+    original = membership(store)
+    seqs = dict(store.conn.execute("SELECT article_id, seq FROM story_features"))
+
+    def never(articles: Sequence[Article]) -> list[StoryFeatures]:
+        raise AssertionError("stored features are reused")
+
+    assert recluster(store, never, batch_size=4) == 3
+    assert membership(store) == original  # same stories, same ids
+    assert dict(store.conn.execute("SELECT article_id, seq FROM story_features")) == seqs
+    assert store.conn.execute("SELECT COUNT(*) FROM story_changes").fetchone()[0] == 10
+    assert {folder(a): membership(store)[a.id] for a in example_articles} == {
+        "factory-fire": 1, "rate-decision": 2, "summit": 3}
+
+
+def test_articles_stored_without_stories_get_them_from_recluster(
+        store: Store, example_articles: list[Article]) -> None:
+    report = ingest_articles(store, example_articles, None)
+    assert len(report.ingested) == 10 and report.story_of == {}
+    for table in STORY_TABLES:
+        assert store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0
+    asked: list[int] = []
+
+    def features_for(articles: Sequence[Article]) -> list[StoryFeatures]:
+        asked.append(len(articles))
+        return hashing_features(articles)
+
+    count = recluster(store, features_for, batch_size=4)
+    assert asked == [4, 4, 2]
+    found = membership(store)
+    assert set(found) == {a.id for a in example_articles}
+    assert count == len(set(found.values()))
+    assert store.conn.execute("SELECT COUNT(*) FROM story_features").fetchone()[0] == 10
+    by_folder: dict[str, set[int]] = {}
+    for a in example_articles:
+        by_folder.setdefault(folder(a), set()).add(found[a.id])
+    # without stored arrival order, recluster goes by date (undated last): the fire and the
+    # rate decision form one story each, and no story mixes two events
+    assert len(by_folder["factory-fire"]) == 1 and len(by_folder["rate-decision"]) == 1
+    for name, stories in by_folder.items():
+        assert all(not stories & other for o, other in by_folder.items() if o != name)
+
+
+# -- migration -------------------------------------------------------------------------------
+
+
+def test_a_version_1_database_is_migrated(db_path: Path, example_articles: list[Article]
+                                          ) -> None:
+    article = example_articles[0]
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("INSERT INTO schema_version(version) VALUES (1)")
+    conn.execute(
+        "INSERT INTO articles(id, source, title, text, published, url, path, author, metadata,"
+        " ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (article.id, article.source, article.title, article.text, article.published,
+         article.url, article.path, article.author, "{}", "2026-11-01T00:00:00+00:00"))
+    conn.commit()
+    conn.close()
+
+    with Store(db_path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.get_article(article.id).text == article.text
+        for table in STORY_TABLES:
+            assert store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0
+        assert list_stories(store) == []
+        assert recluster(store, hashing_features) == 1
+        [story] = list_stories(store)
+        assert story.headline_article == article.id
+        book = StoryBook(store)  # and new articles join stories as usual
+        more = example_articles[1:3]
+        for a, f in zip(more, hashing_features(more), strict=True):
+            assert book.add(a, None, f)[0]
+        assert set(membership(store).values()) == {story.id}
+    with Store(db_path) as again:
+        assert again.conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 2
