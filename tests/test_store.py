@@ -22,7 +22,8 @@ def test_new_database_is_wal_with_foreign_keys_and_versioned(db_path: Path) -> N
         assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     with Store(db_path) as again:  # reopening migrates nothing twice
-        assert again.conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+        rows = again.conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0]
+        assert rows == SCHEMA_VERSION
 
 
 def test_newer_schema_is_refused(db_path: Path) -> None:

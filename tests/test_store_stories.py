@@ -225,6 +225,7 @@ def test_list_stories_and_summaries(ingested: Store, example_articles: list[Arti
     fire = _story_of(ingested, example_articles, "factory-fire")
     rate = _story_of(ingested, example_articles, "rate-decision")
     summit = _story_of(ingested, example_articles, "summit")
+    assert summit not in {s.id for s in list_stories(ingested, since="2026-11-19")}
     solo = membership(ingested)[SOLO.id]
     # newest activity first (by latest publication date; undated articles do not count)
     assert [s.id for s in found] == [solo, rate, fire, summit]
@@ -247,6 +248,7 @@ def test_list_stories_and_summaries(ingested: Store, example_articles: list[Arti
 def test_list_stories_filters(ingested: Store, example_articles: list[Article]) -> None:
     rate = _story_of(ingested, example_articles, "rate-decision")
     summit = _story_of(ingested, example_articles, "summit")
+    assert summit not in {s.id for s in list_stories(ingested, since="2026-11-19")}
     solo = membership(ingested)[SOLO.id]
     assert solo not in {s.id for s in list_stories(ingested, min_outlets=2)}
     assert len(list_stories(ingested, min_outlets=3)) == 3

@@ -587,10 +587,6 @@ def eval_analysis(file: str, fmt: str, show_errors: bool, baseline: bool) -> Non
         click.echo(peer.to_text())
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
 @eval_group.command(name="pairs")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -670,3 +666,44 @@ def eval_stories(file: str, fmt: str) -> None:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
         click.echo(result.to_text())
+    if result.rejected:
+        sys.exit(EXIT_REJECTED)
+
+
+@main.command(name="serve")
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback by default; 0.0.0.0 exposes it).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="TCP port to listen on.")
+@handle_errors
+def serve_cmd(db: str | None, host: str, port: int) -> None:
+    """Serve a local web site over the database: the stories, each story's brief with every
+    fact linked to its sentence, articles, side-by-side reading, a compare form for pasted
+    articles and a JSON API (/api/..., described at /openapi.json).
+
+    Pages only read the database, so they keep working while `corroborate ingest` writes.
+
+    \b
+    Examples:
+      corroborate serve
+      corroborate serve --db archive.db --port 8080
+    """
+    from corroborate.errors import ModelUnavailableError
+
+    try:
+        import uvicorn
+
+        from corroborate.web import create_app
+    except ImportError as exc:
+        raise ModelUnavailableError(
+            f"the web server needs fastapi, uvicorn and jinja2 ({exc.name or exc} is missing): "
+            "pip install 'corroborate[web]'") from exc
+    path = _settings(db).db_path
+    app = create_app(path)
+    click.echo(f"serving {path} on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,460 @@
+"""The web site, in process: every route over a database built from the bundled examples plus
+hostile articles whose text and metadata try to run script in the reader's browser."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("jinja2")
+
+from fastapi.testclient import TestClient
+
+from corroborate.cli import main
+from corroborate.ingest import IngestOptions, Rejection, read_bytes, read_inputs
+from corroborate.web import create_app
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+JS_URL = "javascript:alert(1)"
+HOSTILE_TEXT = (
+    f"The mayor of Velmora said on Tuesday that the river bridge {SCRIPT} will close for "
+    "repairs for six weeks starting in March, the city council confirmed. "
+    f"Engineers found cracks in two support piers {IMG} during an inspection last month. "
+    "\"We cannot take any risk with public safety,\" the mayor told reporters at city hall. "
+    "Traffic will be diverted through the northern ring road while the work is carried out, "
+    "and the repairs are expected to cost 4.5 million euros, officials said.\n\n"
+    "Local businesses near the bridge said they feared losing customers during the closure."
+)
+
+
+def _hostile_lines() -> bytes:
+    rows = [
+        {"title": f"Velmora bridge to close {SCRIPT} for repairs {IMG}", "text": HOSTILE_TEXT,
+         "source": f"Evil Outlet {SCRIPT}", "url": JS_URL, "published": "2026-11-20"},
+        {"title": f"Velmora closes river bridge for six weeks {IMG}",
+         "text": HOSTILE_TEXT.replace("six weeks", "eight weeks").replace("4.5", "5.2"),
+         "source": f"Other {IMG} Daily", "url": "https://other.example/bridge?a=1&b=\"x\"",
+         "published": "2026-11-21"},
+    ]
+    return "\n".join(json.dumps(r) for r in rows).encode()
+
+
+@pytest.fixture(scope="module")
+def web_db(tmp_path_factory: pytest.TempPathFactory, analyzer: Any, examples: Path) -> Path:
+    from corroborate.embed import MiniLMEmbedder
+    from corroborate.store import Store, ingest_articles
+    from corroborate.store.stories import StoryBook
+    from corroborate.stories.stream import features_of
+
+    path = tmp_path_factory.mktemp("web") / "web.db"
+    articles = [a for a in read_inputs([str(examples)]) if not isinstance(a, Rejection)]
+    hostile = list(read_bytes(_hostile_lines(), "hostile.jsonl", IngestOptions(), kind="jsonl"))
+    assert all(not isinstance(h, Rejection) for h in hostile), hostile
+    embedder = MiniLMEmbedder()
+    with Store(path) as store:
+        report = ingest_articles(store, [*articles, *hostile], analyzer,
+                                 stories=StoryBook(store),
+                                 features_for=lambda arts: features_of(arts, embedder))
+    assert not report.rejected
+    return path
+
+
+@pytest.fixture(scope="module")
+def client(web_db: Path, analyzer: Any, comparer: Any) -> Iterator[TestClient]:
+    app = create_app(web_db, comparer=comparer, analyzer=analyzer, max_form_bytes=200_000)
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def stories(client: TestClient) -> list[dict[str, Any]]:
+    doc = client.get("/api/stories").json()
+    return list(doc["stories"])
+
+
+def _story_with(stories: list[dict[str, Any]], word: str) -> dict[str, Any]:
+    return next(s for s in stories if word.lower() in s["headline"].lower())
+
+
+def _assert_safe(html: str) -> None:
+    """No hostile markup made it into the page as markup."""
+    assert SCRIPT not in html
+    assert "<img src=x" not in html
+    assert "onerror=alert" not in html.replace("onerror=alert(1)&gt;", "")
+    for href in re.findall(r"""(?:href|src|action)\s*=\s*["']?([^"'\s>]*)""", html, re.I):
+        assert not href.strip().lower().startswith(("javascript:", "data:", "vbscript:")), href
+    assert len(re.findall(r"<script", html, re.I)) == 0
+
+
+def _assert_headers(response: Any) -> None:
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+# -- story list -----------------------------------------------------------------------------
+
+
+def test_story_list(client: TestClient, stories: list[dict[str, Any]]) -> None:
+    r = client.get("/")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    _assert_headers(r)
+    _assert_safe(r.text)
+    assert len(stories) == 4
+    for s in stories:
+        assert f'href="/stories/{s["id"]}"' in r.text
+    assert "Czech battery plant blaze" in r.text
+    assert "2026-09-21 – 2026-09-22" in r.text  # date range
+    assert '<link rel="stylesheet" href="/static/style.css">' in r.text
+
+
+def test_story_list_search_filter_sort_and_pages(client: TestClient,
+                                                 stories: list[dict[str, Any]]) -> None:
+    r = client.get("/", params={"q": "battery blaze"})
+    assert "Czech battery" in r.text and "Sakuraba" not in r.text
+    r = client.get("/", params={"q": "auckland"})  # an entity, not a headline word
+    assert "Sakuraba" in r.text and "Czech battery" not in r.text
+    r = client.get("/", params={"q": "nothing-like-this"})
+    assert "No stories match" in r.text
+    big = client.get("/api/stories", params={"sort": "size"}).json()["stories"]
+    assert big[0]["articles"] == max(s["articles"] for s in stories)
+    only = client.get("/api/stories", params={"outlet": "Pacific Wire Service"}).json()
+    assert only["stories"] and all("Pacific Wire Service" in s["outlets"]
+                                   for s in only["stories"])
+    recent = client.get("/api/stories", params={"since": "2026-11-01"}).json()["stories"]
+    assert recent and all((s["last_published"] or "") >= "2026-11-01" for s in recent)
+    page2 = client.get("/api/stories", params={"page": 2}).json()
+    assert page2["stories"] == [] and page2["total"] == 4
+    assert client.get("/", params={"since": "yesterday"}).status_code == 400
+    assert client.get("/", params={"sort": "bogus"}).status_code == 400
+    assert client.get("/", params={"page": "x"}).status_code == 400
+
+
+def test_story_list_paginates(web_db: Path, analyzer: Any, comparer: Any,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from corroborate.web import app as web_app
+
+    monkeypatch.setattr(web_app, "PER_PAGE", 3)
+    with TestClient(create_app(web_db, comparer=comparer, analyzer=analyzer)) as c:
+        first = c.get("/", params={"q": "", "sort": "size"})
+        assert "page 1 of 2" in first.text
+        assert 'href="/?sort=size&amp;page=2"' in first.text
+        second = c.get("/?sort=size&page=2")
+        assert second.text.count('class="story-link"') == 1
+
+
+# -- story page = the brief ---------------------------------------------------------------
+
+
+def test_story_page_is_the_brief(client: TestClient, stories: list[dict[str, Any]]) -> None:
+    story = _story_with(stories, "Sakuraba")
+    r = client.get(f"/stories/{story['id']}")
+    assert r.status_code == 200
+    _assert_headers(r)
+    brief = client.get(f"/api/stories/{story['id']}/brief").json()
+    assert brief["schema"] == "corroborate.brief/1"
+    for section in ("Agreed facts", "Reported by one outlet only", "Disputed",
+                    "Quotes by speaker", "Sourcing per outlet", "Entities", "Timeline"):
+        assert section in r.text
+    agreed = next(f for f in brief["facts"] if f["status"] == "agreed")
+    assert f'id="fact-{agreed["id"]}"' in r.text
+    assert f"{agreed['independent_sources']} independent source" in r.text
+    claim = next(c for c in agreed["claims"] if c["sentence"] is not None)
+    link = f'/articles/{claim["article"]}?hl={claim["sentence"]}#s{claim["sentence"]}'
+    assert f'href="{link}"' in r.text
+    disputed = next(f for f in brief["facts"] if f["status"] == "disputed")
+    for value in disputed["differences"][0]["values"]:
+        assert f"<mark>{value['value']}</mark>" in r.text  # values side by side, highlighted
+    assert "Yusuke Omori" in r.text  # quotes by speaker
+
+
+def test_story_brief_is_cached(client: TestClient, stories: list[dict[str, Any]]) -> None:
+    sid = stories[0]["id"]
+    first = client.get(f"/api/stories/{sid}/brief").json()
+    site = client.app.state.site  # type: ignore[attr-defined]
+    assert any(key[0] == sid for key in site._briefs)
+    assert client.get(f"/api/stories/{sid}/brief").json() == first
+
+
+def test_article_page_sentences_and_highlight(client: TestClient,
+                                              stories: list[dict[str, Any]]) -> None:
+    story = _story_with(stories, "Chile")
+    aid = client.get(f"/api/stories/{story['id']}").json()["article_ids"][0]
+    analysis = client.get(f"/api/articles/{aid}").json()
+    r = client.get(f"/articles/{aid}", params={"hl": 1})
+    assert r.status_code == 200
+    for s in analysis["sentences"]:
+        assert f'id="s{s["index"]}"' in r.text
+    assert r.text.count('class="sent hl"') == 1
+    assert re.search(r'class="sent hl" id="s1"', r.text)
+    assert "Entities" in r.text and "Quotes" in r.text
+    assert f'href="/stories/{story["id"]}"' in r.text
+    prefix = client.get(f"/api/articles/{aid[:6]}").json()
+    assert prefix["article"]["id"] == aid
+
+
+def test_side_by_side(client: TestClient, stories: list[dict[str, Any]]) -> None:
+    story = _story_with(stories, "Sakuraba")
+    ids = client.get(f"/api/stories/{story['id']}").json()["article_ids"]
+    r = client.get(f"/stories/{story['id']}/side-by-side", params={"a": ids[0], "b": ids[1]})
+    assert r.status_code == 200
+    assert 'id="a-s0"' in r.text and 'id="b-s0"' in r.text
+    assert "sent aligned" in r.text and 'class="fact-tag' in r.text
+    assert client.get(f"/stories/{story['id']}/side-by-side").status_code == 200
+    other = _story_with(stories, "Chile")
+    stranger = client.get(f"/api/stories/{other['id']}").json()["article_ids"][0]
+    bad = client.get(f"/stories/{story['id']}/side-by-side",
+                     params={"a": ids[0], "b": stranger})
+    assert bad.status_code == 404
+
+
+# -- hostile text --------------------------------------------------------------------------
+
+
+def test_hostile_text_is_escaped_everywhere(client: TestClient,
+                                            stories: list[dict[str, Any]]) -> None:
+    story = _story_with(stories, "Velmora")
+    ids = client.get(f"/api/stories/{story['id']}").json()["article_ids"]
+    assert len(ids) == 2, "both hostile articles make one story"
+    pages = ["/", "/?q=velmora", f"/stories/{story['id']}",
+             f"/stories/{story['id']}/side-by-side", *[f"/articles/{i}" for i in ids],
+             f"/?outlet=Evil+Outlet+{SCRIPT}"]
+    for url in pages:
+        r = client.get(url)
+        assert r.status_code == 200, url
+        _assert_safe(r.text)
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text, url
+    evil = next(i for i in ids if "Evil" in client.get(f"/api/articles/{i}").json()
+                ["article"]["source"])
+    page = client.get(f"/articles/{evil}").text
+    assert JS_URL in page  # shown as text ...
+    assert f'href="{JS_URL}' not in page  # ... never as a link
+    other = next(i for i in ids if i != evil)
+    assert 'href="https://other.example/bridge?a=1&amp;b=&#34;x&#34;"' in \
+        client.get(f"/articles/{other}").text
+    api = client.get(f"/api/articles/{evil}")
+    assert api.headers["content-type"].startswith("application/json")
+
+
+def test_hostile_paste_is_escaped(client: TestClient) -> None:
+    r = client.post("/compare", data={"slots": "2", "title-1": SCRIPT, "text-1": HOSTILE_TEXT,
+                                      "outlet-1": IMG, "title-2": "Bridge " + IMG,
+                                      "text-2": HOSTILE_TEXT.replace("six", "nine")})
+    assert r.status_code == 200
+    _assert_safe(r.text)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in r.text
+
+
+# -- compare form ----------------------------------------------------------------------------
+
+
+def test_compare_form_and_result(client: TestClient, examples: Path) -> None:
+    form = client.get("/compare", params={"n": 2})
+    assert form.status_code == 200
+    assert 'name="text-2"' in form.text and 'name="text-3"' not in form.text
+    assert "more article fields" in form.text
+    data: dict[str, str] = {"slots": "2"}
+    for n, name in enumerate(("pacific-wire.txt", "northbridge-times.txt"), 1):
+        lines = (examples / "summit" / name).read_text().splitlines()
+        body = [ln for ln in lines if not re.match(r"^[A-Z][A-Za-z]*: ", ln)]  # header
+        title = next(ln for ln in body if ln.strip())
+        data[f"title-{n}"] = title
+        data[f"outlet-{n}"] = f"Outlet {n}"
+        data[f"text-{n}"] = "\n".join(body[body.index(title) + 1:])
+    r = client.post("/compare", data=data)
+    assert r.status_code == 200
+    assert "Agreed facts" in r.text and "Outlet 1" in r.text and "Outlet 2" in r.text
+    assert 'id="a1-s0"' in r.text and 'href="#a1-s' in r.text
+
+
+def test_compare_needs_two_articles(client: TestClient) -> None:
+    r = client.post("/compare", data={"slots": "3", "title-1": "One", "text-1": HOSTILE_TEXT})
+    assert r.status_code == 400
+    assert "Paste at least 2 articles" in r.text
+    assert HOSTILE_TEXT.split()[0] in r.text  # what was typed is kept
+
+
+def test_compare_rejects_near_empty_article(client: TestClient) -> None:
+    r = client.post("/compare", data={"title-1": "A", "text-1": HOSTILE_TEXT,
+                                      "title-2": "B", "text-2": "Too short."})
+    assert r.status_code == 400
+    assert "article 2" in r.text and "near-empty" in r.text
+
+
+def test_compare_over_size_limit(web_db: Path, analyzer: Any, comparer: Any) -> None:
+    with TestClient(create_app(web_db, comparer=comparer, analyzer=analyzer,
+                               max_form_bytes=5_000)) as c:
+        r = c.post("/compare", data={"title-1": "A", "text-1": "word " * 2000,
+                                     "title-2": "B", "text-2": "word " * 10})
+        assert r.status_code == 413
+        assert "the limit is 5 kB in all" in r.text
+        assert "Traceback" not in r.text
+        _assert_headers(r)
+
+        def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+            for _ in range(20):
+                yield b"text-1=" + b"a" * 1000 + b"&"
+
+        r = c.post("/compare", content=chunks(),
+                   headers={"content-type": "application/x-www-form-urlencoded"})
+        assert r.status_code == 413
+        assert "limit is 5 kB" in r.text
+
+
+def test_compare_article_too_long(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from corroborate.web import app as web_app
+
+    monkeypatch.setattr(web_app, "MAX_ARTICLE_CHARS", 100)
+    r = client.post("/compare", data={"title-1": "A", "text-1": HOSTILE_TEXT,
+                                      "title-2": "B", "text-2": HOSTILE_TEXT})
+    assert r.status_code == 400
+    assert "Article 1 is too long" in r.text
+
+
+def test_compare_wrong_content_type(client: TestClient) -> None:
+    r = client.post("/compare", content=b'{"a": 1}',
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 400
+
+
+# -- JSON API ------------------------------------------------------------------------------
+
+
+def test_api(client: TestClient, stories: list[dict[str, Any]]) -> None:
+    doc = client.get("/api/stories").json()
+    assert doc["schema"] == "corroborate.stories/1" and doc["total"] == 4
+    sid = stories[0]["id"]
+    one = client.get(f"/api/stories/{sid}").json()
+    assert one["id"] == sid and len(one["article_ids"]) == one["articles"]
+    assert client.get(f"/api/stories/{sid}/brief").json()["counts"]
+    article = client.get(f"/api/articles/{one['article_ids'][0]}").json()
+    assert article["article"]["text"] and article["sentences"]
+    missing = client.get("/api/stories/9999")
+    assert missing.status_code == 404 and "no story" in missing.json()["error"]
+    assert client.get("/api/articles/ffffffffffffffff").status_code == 404
+    schema = client.get("/openapi.json").json()
+    assert {"/api/stories", "/api/stories/{story_id}", "/api/stories/{story_id}/brief",
+            "/api/articles/{article_id}"} <= set(schema["paths"])
+    assert "/stories/{story_id}" not in schema["paths"]
+
+
+# -- errors and robustness -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/stories/9999", "/stories/abc", "/articles/ffffffffffff",
+                                 "/articles/not-hex", "/no/such/page", "/static/../cli.py",
+                                 "/static/style.css/../../store/db.py", "/templates/base.html",
+                                 "/docs", "/stories/9999/side-by-side"])
+def test_not_found_page(client: TestClient, url: str) -> None:
+    r = client.get(url)
+    assert r.status_code == 404, url
+    assert r.headers["content-type"].startswith("text/html")
+    assert "Not found" in r.text and "Traceback" not in r.text
+    _assert_headers(r)
+
+
+def test_only_the_stylesheet_is_served(client: TestClient) -> None:
+    r = client.get("/static/style.css")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/css")
+    assert client.get("/static/app.py").status_code == 404
+    assert client.get("/compare", params={"n": 50}).status_code == 400
+    assert client.delete("/").status_code == 405
+
+
+def test_error_page_has_no_traceback(web_db: Path, analyzer: Any,
+                                     stories: list[dict[str, Any]]) -> None:
+    class Broken:
+        def compare(self, analyses: Any) -> Any:
+            raise RuntimeError("secret internal detail /etc/passwd")
+
+    with TestClient(create_app(web_db, comparer=Broken(), analyzer=analyzer),
+                    raise_server_exceptions=False) as c:
+        r = c.get(f"/stories/{stories[0]['id']}")
+        assert r.status_code == 500
+        assert "Something went wrong" in r.text
+        for leak in ("Traceback", "secret internal", "RuntimeError", 'File "'):
+            assert leak not in r.text
+        _assert_headers(r)
+
+
+def test_pages_work_while_an_ingest_writes(client: TestClient, web_db: Path,
+                                           stories: list[dict[str, Any]]) -> None:
+    writer = sqlite3.connect(str(web_db), isolation_level=None, timeout=1)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE articles SET title = title || '' WHERE rowid = 1")
+        for url in ("/", f"/stories/{stories[0]['id']}", "/api/stories"):
+            assert client.get(url).status_code == 200, url
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+def test_pages_never_write(client: TestClient) -> None:
+    site = client.app.state.site  # type: ignore[attr-defined]
+    with site.store() as store, pytest.raises(sqlite3.OperationalError, match="readonly"):
+        store.conn.execute("DELETE FROM story_articles")
+    assert client.get("/api/stories").json()["total"] == 4
+
+
+def test_listing_sees_new_stories(web_db: Path, tmp_path: Path, analyzer: Any,
+                                  comparer: Any) -> None:
+    import shutil
+
+    from corroborate.model import Article
+    from corroborate.store import Store
+
+    copy = tmp_path / "copy.db"
+    shutil.copy(web_db, copy)
+    with TestClient(create_app(copy, comparer=comparer, analyzer=analyzer)) as c:
+        assert c.get("/api/stories").json()["total"] == 4
+        assert c.get("/api/stories", params={"q": "zanzibar"}).json()["total"] == 0
+        with Store(copy) as store, store.atomic() as conn:
+            store.insert_article(conn, Article(id="00000000000000aa", text="Some text.",
+                                               title="Zanzibar ferry", source="Late News",
+                                               published="2027-01-01"), None)
+            conn.execute("INSERT INTO stories(id, created_seq, updated_seq) VALUES (99, 0, 0)")
+            conn.execute("INSERT INTO story_articles(article_id, story_id) VALUES (?, 99)",
+                         ("00000000000000aa",))
+        doc = c.get("/api/stories", params={"q": "zanzibar"}).json()
+        assert doc["total"] == 1 and doc["stories"][0]["id"] == 99
+        assert c.get("/api/stories").json()["stories"][0]["id"] == 99  # newest first
+
+
+def test_missing_database_fails_at_start(tmp_path: Path) -> None:
+    from corroborate.errors import StoreError
+
+    with pytest.raises(StoreError, match="no such database"):
+        create_app(tmp_path / "none.db")
+
+
+# -- CLI -----------------------------------------------------------------------------------
+
+
+def test_serve_help(runner: Any) -> None:
+    result = runner.invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output and "--port" in result.output
+
+
+def test_serve_without_web_extra(runner: Any, monkeypatch: pytest.MonkeyPatch,
+                                 web_db: Path) -> None:
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+    result = runner.invoke(main, ["serve", "--db", str(web_db)])
+    assert result.exit_code == 5
+    assert "pip install 'corroborate[web]'" in result.output
+
+
+def test_serve_missing_database(runner: Any, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["serve", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 4
+    assert "no such database" in result.output
