@@ -23,6 +23,7 @@ The cost per article depends on the window and the neighbourhood, never on the a
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +42,6 @@ from corroborate.stories.linkage import (
     LinkModel,
     NodeVectors,
     group_average,
-    mean_node,
     pairwise_signals,
     to_arrays,
 )
@@ -58,7 +58,11 @@ class AssignSettings:
     segment_size: int = 4096
     # below the threshold by at most this much (logit), a story still counts as linked: an
     # article linked to two stories, or only nearly to one, has its neighbourhood re-clustered
-    margin: float = 1.0
+    margin: float = 0.5
+
+
+#: a large story enters re-clustering as one unit with at most this many terms per namespace
+CENTROID_TERMS = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,17 +79,27 @@ class StoryChange:
 
 @dataclass(slots=True)
 class _Member:
-    features: StoryFeatures
+    """An article in the window: only what assignment needs (not its raw term counts)."""
+
+    article_id: str
+    embedding: np.ndarray
+    term_ids: tuple[int, ...]
     vectors: dict[str, SparseVector]
     seq: int
     day: float
     story: int
     _node: NodeVectors | None = None
 
+    @classmethod
+    def of(cls, features: StoryFeatures, vectors: dict[str, SparseVector], seq: int,
+           day: float, story: int) -> _Member:
+        return cls(features.article_id, features.embedding, tuple(features.term_ids()),
+                   vectors, seq, day, story)
+
     @property
     def node(self) -> NodeVectors:
         if self._node is None:
-            self._node = NodeVectors(self.features.embedding,
+            self._node = NodeVectors(self.embedding,
                                      {ns: to_arrays(self.vectors[ns]) for ns in NAMESPACES})
         return self._node
 
@@ -102,18 +116,42 @@ class _Story:
     _node: NodeVectors | None = None
 
     def add_vectors(self, member: _Member) -> None:
-        emb = member.features.embedding.astype(np.float64)
+        emb = member.embedding.astype(np.float64)
         self.embedding_sum = emb.copy() if self.embedding_sum is None else self.embedding_sum + emb
         for ns in NAMESPACES:
             total = self.sums.setdefault(ns, {})
             for t, w in member.vectors[ns].items():
                 total[t] = total.get(t, 0.0) + w
 
+    def remove_vectors(self, member: _Member) -> None:
+        if self.embedding_sum is not None:
+            self.embedding_sum = self.embedding_sum - member.embedding.astype(np.float64)
+        for ns in NAMESPACES:
+            total = self.sums.get(ns, {})
+            for t, w in member.vectors[ns].items():
+                left = total.get(t, 0.0) - w
+                if abs(left) > 1e-9:
+                    total[t] = left
+                else:
+                    total.pop(t, None)
+
+    def centroid(self, top: int = CENTROID_TERMS) -> NodeVectors:
+        """The story as one unit: mean vectors from the running sums (heaviest terms)."""
+        n = len(self.members)
+        assert self.embedding_sum is not None
+        sparse_vectors = {}
+        for ns in NAMESPACES:
+            total = self.sums.get(ns, {})
+            items = (sorted(total.items(), key=lambda kv: -kv[1])[:top] if len(total) > top
+                     else list(total.items()))
+            sparse_vectors[ns] = to_arrays({t: w / n for t, w in items})
+        return NodeVectors((self.embedding_sum / n).astype(np.float32), sparse_vectors, n)
+
     def mean_signals(self, member: _Member) -> np.ndarray:
         n = len(self.members)
         out = np.empty(len(NAMESPACES) + 1)
         assert self.embedding_sum is not None
-        out[0] = float(member.features.embedding @ self.embedding_sum) / n
+        out[0] = float(member.embedding @ self.embedding_sum) / n
         for k, ns in enumerate(NAMESPACES, start=1):
             out[k] = dot(member.vectors[ns], self.sums.get(ns, {})) / n
         return out
@@ -128,6 +166,7 @@ class _Segments:
         self.segment_size = segment_size
         # (id-mapped index, its HNSW graph kept referenced, keys of the articles in it)
         self.segments: list[tuple[Any, Any, list[int]]] = []
+        self._front = 0  # keys of the oldest segment before this one have left the window
 
     def add(self, key: int, vector: np.ndarray) -> None:
         import faiss
@@ -158,8 +197,17 @@ class _Segments:
         return hits
 
     def drop_expired(self, alive: Container[int]) -> None:
-        while len(self.segments) > 1 and not any(k in alive for k in self.segments[0][2]):
+        """Drop the oldest segments once none of their articles is in the window. Keys enter
+        in arrival order and never come back, so a pointer into the oldest segment that skips
+        dead keys makes this amortised O(1)."""
+        while len(self.segments) > 1:
+            keys = self.segments[0][2]
+            while self._front < len(keys) and keys[self._front] not in alive:
+                self._front += 1
+            if self._front < len(keys):
+                return
             self.segments.pop(0)
+            self._front = 0
 
     def __len__(self) -> int:
         return sum(len(keys) for _, _, keys in self.segments)
@@ -180,59 +228,57 @@ class StoryAssigner:
         self.next_seq = next_seq
         self.clock = float("-inf")
         self._index: _Segments | None = None
-        self._expiry: list[tuple[float, int, int]] = []  # (last day, last seq, story)
-        # stories without a dated article age by arrivals only: a heap of their own, since at
-        # the top of ``_expiry`` (day -inf) one would hold back every dated story's retirement
-        self._undated: list[tuple[int, int]] = []  # (last seq, story)
+        # articles leave the window one by one: dated ones when their publication date is
+        # more than ``window_days`` behind the newest date seen, undated ones after
+        # ``window_articles`` arrivals, the oldest first whenever memory is full; a story
+        # lives while it has an article in the window
+        self._dated: list[tuple[float, int]] = []  # heap of (day, seq)
+        self._undated: deque[int] = deque()  # seqs in arrival order
 
     # -- window ----------------------------------------------------------------------------
-    def _story_key(self, story: _Story) -> tuple[float, int, int]:
-        return (story.last_day, story.last_seq, story.id)
-
     def _retire(self, now_day: float, now_seq: int, incoming: int = 0) -> None:
-        """Drop the stories out of the window; room is left for ``incoming`` new articles."""
+        """Drop the articles out of the window; room is left for ``incoming`` new ones."""
         s = self.settings
-        while self._undated:
-            seq, sid = self._undated[0]
-            story = self.stories.get(sid)
-            if story is None or story.last_seq != seq or np.isfinite(story.last_day):
-                heapq.heappop(self._undated)  # stale entry
-                continue
-            crowded = len(self.members) + incoming > s.max_active_articles
-            if not (now_seq - seq > s.window_articles or crowded):
+        while self._undated and (self._undated[0] not in self.members
+                                 or now_seq - self._undated[0] > s.window_articles):
+            seq = self._undated.popleft()
+            if seq in self.members:
+                self._drop_member(self.members[seq])
+        while self._dated:
+            day, seq = self._dated[0]
+            if seq in self.members and not now_day - day > s.window_days:
                 break
-            heapq.heappop(self._undated)
-            self._drop_story(story)
-        while self._expiry:
-            day, seq, sid = self._expiry[0]
-            story = self.stories.get(sid)
-            if story is None or (story.last_day, story.last_seq) != (day, seq):
-                heapq.heappop(self._expiry)  # stale entry
-                continue
-            old_by_day = np.isfinite(day) and now_day - day > s.window_days
-            old_by_seq = now_seq - seq > s.window_articles and not (
-                np.isfinite(day) and np.isfinite(now_day))
-            crowded = len(self.members) + incoming > s.max_active_articles
-            if not (old_by_day or old_by_seq or crowded):
-                break
-            heapq.heappop(self._expiry)
-            self._drop_story(story)
+            heapq.heappop(self._dated)
+            if seq in self.members:
+                self._drop_member(self.members[seq])
+        while self.members and len(self.members) + incoming > s.max_active_articles:
+            self._drop_member(next(iter(self.members.values())))  # the oldest arrival
         if self._index is not None:
             self._index.drop_expired(self.members)
 
-    def _drop_story(self, story: _Story) -> None:
-        for aid in story.members:
-            seq = self.by_article.pop(aid)
-            member = self.members.pop(seq)
-            self.stats.remove(member.features)
-        del self.stories[story.id]
+    def _drop_member(self, member: _Member) -> None:
+        del self.members[member.seq]
+        del self.by_article[member.article_id]
+        self.stats.discard(member.term_ids)
+        story = self.stories[member.story]
+        story.members.remove(member.article_id)
+        story._node = None
+        if story.members:
+            story.remove_vectors(member)
+            if member.day >= story.last_day:
+                story.last_day = max(self.members[self.by_article[a]].day for a in story.members)
+        else:
+            del self.stories[story.id]
+
+    def _enter(self, member: _Member) -> None:
+        """Put a member into the window's ageing structures (after it is in ``members``)."""
+        if np.isfinite(member.day):
+            heapq.heappush(self._dated, (member.day, member.seq))
+        else:
+            self._undated.append(member.seq)
 
     def _touch(self, story: _Story) -> None:
         story._node = None
-        if np.isfinite(story.last_day):
-            heapq.heappush(self._expiry, self._story_key(story))
-        else:
-            heapq.heappush(self._undated, (story.last_seq, story.id))
 
     # -- assignment ------------------------------------------------------------------------
     def assign(self, features: StoryFeatures, *, seq: int | None = None) -> list[StoryChange]:
@@ -249,7 +295,7 @@ class StoryAssigner:
 
         vectors = weigh(features, self.stats)
         self.stats.add(features)
-        member = _Member(features, vectors, seq, day, 0)
+        member = _Member.of(features, vectors, seq, day, 0)
         candidates = self._candidates(features)
         changes = self._recluster(member, candidates)
         self._index_add(seq, features.embedding)
@@ -277,8 +323,7 @@ class StoryAssigner:
 
     def _story_node(self, story: _Story) -> NodeVectors:
         if story._node is None:
-            story._node = mean_node([self.members[self.by_article[a]].node
-                                     for a in story.members])
+            story._node = story.centroid()
         return story._node
 
     def _recluster(self, new: _Member, candidates: Sequence[_Story]) -> list[StoryChange]:
@@ -346,8 +391,8 @@ class StoryAssigner:
         for sid, members in result:
             story = before.get(sid) or _Story(sid)
             self.stories[sid] = story
-            ids = [m.features.article_id for m in sorted(members, key=lambda m: m.seq)]
-            if ids == [*story.members, new.features.article_id]:
+            ids = [m.article_id for m in sorted(members, key=lambda m: m.seq)]
+            if ids == [*story.members, new.article_id]:
                 story.add_vectors(new)
             elif ids != story.members:
                 story.embedding_sum, story.sums = None, {}
@@ -356,14 +401,17 @@ class StoryAssigner:
             story.members = ids
             story.last_seq = max(m.seq for m in members)
             story.last_day = max(m.day for m in members)
+            if not np.isfinite(new.day) and any(m is new for m in members):
+                new.day = story.last_day  # an undated report ages with its dated story
             for m in members:
                 if m is new:
                     m.story = sid
                     self.members[m.seq] = m
-                    self.by_article[m.features.article_id] = m.seq
-                    changes.append(StoryChange("assign", sid, m.features.article_id))
+                    self.by_article[m.article_id] = m.seq
+                    self._enter(m)
+                    changes.append(StoryChange("assign", sid, m.article_id))
                 elif m.story != sid:
-                    moves.append(StoryChange("move", sid, m.features.article_id, m.story))
+                    moves.append(StoryChange("move", sid, m.article_id, m.story))
                     m.story = sid
             self._touch(story)
         merges: list[StoryChange] = []
@@ -386,9 +434,10 @@ class StoryAssigner:
             day = features.day if features.day is not None else float("-inf")
             vectors = weigh(features, self.stats)
             self.stats.add(features)
-            member = _Member(features, vectors, seq, day, sid)
+            member = _Member.of(features, vectors, seq, day, sid)
             self.members[seq] = member
             self.by_article[features.article_id] = seq
+            self._enter(member)
             story = self.stories.get(sid)
             if story is None:
                 story = self.stories[sid] = _Story(sid)

@@ -201,8 +201,12 @@ class TermStatistics:
         self.df.update(features.term_ids())
 
     def remove(self, features: StoryFeatures) -> None:
+        self.discard(features.term_ids())
+
+    def discard(self, term_ids: Iterable[int]) -> None:
+        """Forget one document holding these terms (it left the window)."""
         self.documents -= 1
-        for t in features.term_ids():
+        for t in term_ids:
             left = self.df[t] - 1
             if left > 0:
                 self.df[t] = left
