@@ -496,6 +496,8 @@ def assign_only(n: int, seed: int, chunk: int, sentences: SentenceVectors,
                 **window_shape(assigner), "moves": kinds.get("move", 0),
                 "merges": kinds.get("merge", 0),
                 "rss_mb": round(current_rss_mb(), 1), "load_avg": load_avg(),
+                # MiniLM (~0.5 GB) is loaded only when a new sentence skeleton needs a vector
+                "model_loaded": sentences.embedder._model is not None,
             })
             print(f"#   {done:>9,} assigned: slice {slices[-1]['assign_articles_per_second']:>7} "
                   f"articles/s, window {assigner.active_articles} articles, RSS "
@@ -543,7 +545,8 @@ def print_assign_only(r: dict[str, Any]) -> None:
              f"{s['cumulative_assign_articles_per_second']:,.0f}", s["active_articles"],
              s["active_stories"], s["largest_story"], s["window_days_span"],
              f"{s['moves']}/{s['merges']}", s["index_entries"], s["index_segments"],
-             s["rss_mb"], s["load_avg"]] for s in r["slices"]]
+             f"{s['rss_mb']}{'*' if s['model_loaded'] else ''}", s["load_avg"]]
+            for s in r["slices"]]
     print(markdown(["articles", "assign articles/s (wall)", "per CPU s",
                     "cumulative articles/s", "active articles", "active stories",
                     "largest story", "window span (days)", "moves/merges", "HNSW entries",
@@ -561,7 +564,9 @@ def print_assign_only(r: dict[str, Any]) -> None:
     quality = (f"; {r['stories']:,} stories, B3 F1 vs synthetic events "
                f"{r['synthetic_events_b3_f1']} (sanity check only)"
                if "synthetic_events_b3_f1" in r else "")
-    print(f"* peak RSS (ru_maxrss, whole process incl. MiniLM) {r['peak_rss_mb']} MB{quality}")
+    print(f"* peak RSS (ru_maxrss, whole process) {r['peak_rss_mb']} MB{quality}; RSS MB "
+          "marked * includes MiniLM (~0.5 GB), loaded once a new sentence skeleton needed "
+          "embedding")
     print(f"* load average (1/5/15 min) start {r['load_avg_start']}, end {r['load_avg_end']}; "
           f"{os.cpu_count()} CPUs")
 
