@@ -40,8 +40,8 @@ Usage::
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/stories_quality.py [--json FILE]
         [--peers tfidf minilm bertopic] [--seeds 5]
 
-Runs in about 3-6 minutes on 2 CPU cores (BERTopic's tuning is most of it). Exits 2 with one
-line when ``../shared/data`` is missing.
+Runs in about 2-3 minutes on 2 shared CPU cores (embedding and BERTopic tuning are most of
+it). Exits 2 with one line when ``../shared/data`` is missing.
 """
 
 from __future__ import annotations
