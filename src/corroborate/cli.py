@@ -362,6 +362,15 @@ def _compare_inputs(inputs: tuple[str, ...], db: str | None) -> tuple[list[Any],
     return analyses + stored, rejected
 
 
+brief_format_option = click.option(
+    "--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md",
+    show_default=True,
+    help="Brief format: Markdown, JSON (corroborate.brief/1) or a standalone HTML page.")
+brief_output_option = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+    help="Write the brief to this file instead of standard output.")
+
+
 def _write_brief(brief: Any, fmt: str, output: str | None) -> None:
     from corroborate.report import brief_to_dict, brief_to_html, brief_to_markdown
 
@@ -387,11 +396,8 @@ def _write_brief(brief: Any, fmt: str, output: str | None) -> None:
 @main.command(name="compare")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md",
-              show_default=True, help="Brief format: Markdown, JSON (corroborate.brief/1) or a "
-              "standalone HTML page.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the brief to this file instead of standard output.")
+@brief_format_option
+@brief_output_option
 @handle_errors
 def compare_cmd(inputs: tuple[str, ...], db: str | None, fmt: str, output: str | None) -> None:
     """Compare reports of one event: facts the outlets agree on, facts one outlet alone
@@ -478,11 +484,8 @@ def stories_cmd(db: str | None, fmt: str, since: str | None, min_outlets: int, o
 @main.command(name="brief")
 @click.argument("story_id", metavar="STORY_ID")
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md",
-              show_default=True, help="Brief format: Markdown, JSON (corroborate.brief/1) or a "
-              "standalone HTML page.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the brief to this file instead of standard output.")
+@brief_format_option
+@brief_output_option
 @handle_errors
 def brief_cmd(story_id: str, db: str | None, fmt: str, output: str | None) -> None:
     """The comparison brief of one story (same as `corroborate compare` on its articles).

@@ -102,36 +102,28 @@ class StoryBook:
             with self.store.atomic() as conn:
                 if not self.store.insert_article(conn, article, analysis):
                     return False, []
-                seq = self.assigner.next_seq
-                changes = self.assigner.assign(features, seq=seq)
-                _write_features(conn, features, seq)
-                _write_changes(conn, changes, seq)
+                changes = _assign_and_write(conn, self.assigner, features)
         except BaseException:
             # memory and database must agree: rebuild the window from what was committed
             self.assigner = self._restored()
             raise
         return True, changes
 
-    def assign_stored(self, features: StoryFeatures) -> list[StoryChange]:
-        """Assign an article already in the database (recluster, or one stored without
-        story features), in one transaction."""
-        try:
-            with self.store.atomic() as conn:
-                conn.execute("DELETE FROM story_features WHERE article_id = ?",
-                             (features.article_id,))
-                seq = self.assigner.next_seq
-                changes = self.assigner.assign(features, seq=seq)
-                _write_features(conn, features, seq)
-                _write_changes(conn, changes, seq)
-        except BaseException:
-            self.assigner = self._restored()
-            raise
-        return changes
-
 
 def _features_from_row(row: sqlite3.Row) -> StoryFeatures:
     embedding = np.frombuffer(row["embedding"], dtype="<f4").astype(np.float32)
     return features_from_json(row["article_id"], embedding, json.loads(row["terms"]))
+
+
+def _assign_and_write(conn: sqlite3.Connection, assigner: StoryAssigner,
+                      features: StoryFeatures) -> list[StoryChange]:
+    """Assign an article at the next arrival number and write its features and every
+    membership change inside the caller's transaction."""
+    seq = assigner.next_seq
+    changes = assigner.assign(features, seq=seq)
+    _write_features(conn, features, seq)
+    _write_changes(conn, changes, seq)
+    return changes
 
 
 def _write_features(conn: sqlite3.Connection, features: StoryFeatures, seq: int) -> None:
@@ -269,9 +261,6 @@ def recluster(store: Store, features_for: Callable[[Sequence[Article]], list[Sto
             for aid in ids:
                 features = (_features_from_row(stored[aid]) if aid in stored
                             else computed[aid])
-                seq = assigner.next_seq
-                changes = assigner.assign(features, seq=seq)
-                _write_features(tx, features, seq)
-                _write_changes(tx, changes, seq)
+                _assign_and_write(tx, assigner, features)
     return int(conn.execute(
         "SELECT COUNT(DISTINCT story_id) FROM story_articles").fetchone()[0])
