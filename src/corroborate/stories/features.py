@@ -260,13 +260,3 @@ def features_from_json(article_id: str, embedding: FloatArray,
     terms = {ns: {int(t): int(n) for t, n in pairs} for ns, pairs in data["terms"].items()}
     priors = {int(t): float(p) for t, p in data["priors"]}
     return StoryFeatures(article_id, embedding, terms, priors, data.get("day"))
-
-
-def mean_vector(vectors: Iterable[Mapping[int, float]]) -> SparseVector:
-    total: dict[int, float] = {}
-    count = 0
-    for vector in vectors:
-        count += 1
-        for t, w in vector.items():
-            total[t] = total.get(t, 0.0) + w
-    return {t: w / count for t, w in total.items()} if count else {}

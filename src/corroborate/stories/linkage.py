@@ -83,11 +83,6 @@ def pairwise_signals(nodes: Sequence[NodeVectors]) -> npt.NDArray[np.float64]:
     return out
 
 
-def signals_between(node: NodeVectors, others: Sequence[NodeVectors]) -> npt.NDArray[np.float64]:
-    """(len(others), len(FEATURES)) mean signals between one node and each of the others."""
-    return pairwise_signals([node, *others])[0, 1:, :]
-
-
 @dataclass(frozen=True, slots=True)
 class LinkModel:
     """Logistic regression over the mean signals; ``threshold`` is on the logit."""
