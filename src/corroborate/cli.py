@@ -673,6 +673,65 @@ def eval_stories(file: str, fmt: str) -> None:
         sys.exit(EXIT_REJECTED)
 
 
+@eval_group.command(name="briefs")
+@click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False),
+                metavar="GOLD.json...")
+@click.option("--articles", "article_inputs", multiple=True, required=True,
+              type=click.Path(exists=True),
+              help="Articles the gold names (any ingestible file or directory; repeatable). "
+              "A gold article id matches a JSON Lines `id`, a stored id or a path.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--misses", "show_misses", is_flag=True,
+              help="List every gold item the brief gets wrong.")
+@handle_errors
+def eval_briefs(gold: tuple[str, ...], article_inputs: tuple[str, ...], fmt: str,
+                show_misses: bool) -> None:
+    """Score the comparison against claim-level gold (corroborate.claims-gold/1): for each
+    gold event, compare its articles and print agreed recall and precision, single-source
+    accuracy, disputed recall and precision, and quote-speaker accuracy, per event and in
+    total. Only the articles a gold file names are analysed.
+
+    \b
+    Examples:
+      corroborate eval briefs ../shared/data/claims/*.gold.json \\
+          --articles ../shared/data/basil/articles.jsonl
+      corroborate eval briefs benchmarks/data/claims/examples/*.gold.json --articles examples
+    """
+    from corroborate.align import Comparer
+    from corroborate.analyze import Analyzer
+    from corroborate.evaluate_briefs import (
+        article_keys_of,
+        briefs_table,
+        evaluate_briefs,
+        load_gold,
+    )
+
+    golds = [load_gold(Path(g)) for g in gold]
+    wanted = {aid for g in golds for aid in g.articles.values()}
+    found: list[Article] = []
+    rejected: list[Rejection] = []
+    for item in expand_inputs(list(article_inputs)):
+        for read in read_one(item, IngestOptions()):
+            if isinstance(read, Rejection):
+                rejected.append(read)
+            elif article_keys_of(read) & wanted or any(
+                    (read.path or "").endswith("/" + w.lstrip("./")) for w in wanted):
+                found.append(read)
+    for r in rejected:
+        click.echo(f"rejected: {r.input}: {r.reason}", err=True)
+    analyses = list(Analyzer().analyze_many(found))
+    comparer = Comparer()
+    result = evaluate_briefs(golds, analyses, comparer.compare, comparer.name)
+    if fmt == "json":
+        click.echo(json.dumps({"schema": "corroborate.eval-briefs/1",
+                               **result.to_dict(include_misses=show_misses)}, indent=2))
+    else:
+        click.echo(briefs_table(result, include_misses=show_misses))
+    if rejected:
+        sys.exit(EXIT_REJECTED)
+
+
 @main.command(name="serve")
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True,
