@@ -143,6 +143,7 @@ def measure(precision: str, analyses: Sequence[Analysis], texts: Sequence[str], 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from corroborate.align.claims import extract_claims
+
     from corroborate.analyze import Analyzer
 
     event, articles = build_story(args.data)

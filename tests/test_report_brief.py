@@ -172,7 +172,7 @@ EMPTY = Brief(analyses=(), facts=(), lineages=(), entities=(), timeline=(), head
 def test_dict_validates_against_schema(doc: dict[str, Any],
                                        validator: jsonschema.Draft202012Validator) -> None:
     validator.validate(doc)
-    assert doc["schema"] == "corroborate.brief/1"
+    assert doc["schema"] == "corroborate.brief/2"
     assert doc["counts"] == {"agreed": 1, "single": 2, "disputed": 1}
     json.dumps(doc)  # plain JSON types only
 
@@ -206,7 +206,7 @@ def test_schema_is_strict(doc: dict[str, Any], validator: jsonschema.Draft202012
     elif breakage == "bad attribution kind":
         bad["sourcing"][0]["attributions"][0]["kind"] = "police"
     elif breakage == "wrong schema":
-        bad["schema"] = "corroborate.brief/2"
+        bad["schema"] = "corroborate.brief/1"
     elif breakage == "disputed without differences":
         facts["f-dead"]["differences"] = []
     elif breakage == "bad date":

@@ -365,7 +365,7 @@ def _compare_inputs(inputs: tuple[str, ...], db: str | None) -> tuple[list[Any],
 brief_format_option = click.option(
     "--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md",
     show_default=True,
-    help="Brief format: Markdown, JSON (corroborate.brief/1) or a standalone HTML page.")
+    help="Brief format: Markdown, JSON (corroborate.brief/2) or a standalone HTML page.")
 brief_output_option = click.option(
     "-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
     help="Write the brief to this file instead of standard output.")

@@ -213,16 +213,16 @@ def resolve_articles(gold: GoldEvent, analyses: Iterable[Analysis]) -> dict[str,
     for analysis in analyses:
         for key in article_keys_of(analysis.article):
             by_key[key] = analysis
-    found = {}
+    found: dict[str, Analysis] = {}
     for outlet, aid in gold.articles.items():
-        analysis = by_key.get(aid)
-        if analysis is None:
+        chosen: Analysis | None = by_key.get(aid)
+        if chosen is None:
             matches = [a for k, a in by_key.items() if k.endswith("/" + aid.lstrip("./"))]
-            analysis = matches[0] if matches else None
-        if analysis is None:
+            chosen = matches[0] if matches else None
+        if chosen is None:
             raise InputError(gold.path, f"article {aid!r} ({outlet}) is not among the articles "
                                         "given with --articles")
-        found[outlet] = analysis
+        found[outlet] = chosen
     return found
 
 

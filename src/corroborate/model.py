@@ -49,7 +49,17 @@ class Article:
         return self.title if name == "title" else self.text
 
     def claim_text(self, claim: Claim) -> str:
-        return self.field_text(claim.field)[claim.start : claim.end]
+        """The words of a claim: its span, less the gaps that belong to other claims (each gap
+        becomes one space)."""
+        text = self.field_text(claim.field)
+        if not claim.gaps:
+            return text[claim.start : claim.end]
+        parts, cursor = [], claim.start
+        for start, end in claim.gaps:
+            parts.append(text[cursor:start].rstrip(" ,"))
+            cursor = end
+        parts.append(text[cursor : claim.end].lstrip(" ,"))
+        return " ".join(p for p in parts if p)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +170,7 @@ class Analysis:
 
 # -- Cross-source comparison ---------------------------------------------------------------
 
-BRIEF_SCHEMA = "corroborate.brief/1"
+BRIEF_SCHEMA = "corroborate.brief/2"
 
 ClaimField = Literal["text", "title"]
 FactStatus = Literal["agreed", "single", "disputed"]
@@ -169,16 +179,24 @@ DifferenceKind = Literal["quantity", "date", "entity", "wording"]
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """One statement of one article: a sentence, a clause of a sentence that joins two facts,
-    or the headline. ``start``/``end`` are offsets into ``Article.text`` (``field="text"``,
+    """One proposition of one article: a sentence, a part of a sentence that states one fact
+    (a coordinated clause, a relative or appositive clause, what a reporting frame reports), or
+    the headline. ``start``/``end`` are offsets into ``Article.text`` (``field="text"``,
     ``sentence`` is the sentence index) or into ``Article.title`` (``field="title"``,
-    ``sentence`` is None)."""
+    ``sentence`` is None). ``gaps`` are spans inside ``start:end`` that belong to other claims
+    ("Farenthold[, who used $84,000 …,] resigned"), in text order."""
 
     article: str
     sentence: int | None
     start: int
     end: int
     field: ClaimField = "text"
+    gaps: tuple[tuple[int, int], ...] = ()
+
+    def covers(self, start: int, end: int) -> bool:
+        """True when ``start:end`` lies inside the claim and outside its gaps."""
+        return self.start <= start and end <= self.end and not any(
+            start < g_end and g_start < end for g_start, g_end in self.gaps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +219,12 @@ class Difference:
     kind: DifferenceKind
     label: str
     values: tuple[DifferenceValue, ...]
+    slot: str = ""  # what the values are of: "quantity: person", "reference date (since)"
+    compatible: bool = False  # True when the values differ but the hedges allow both
+
+    def __post_init__(self) -> None:
+        if not self.slot:
+            object.__setattr__(self, "slot", f"{self.kind}: {self.label}")
 
 
 @dataclass(frozen=True, slots=True)

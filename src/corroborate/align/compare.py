@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from corroborate.align.claims import extract_claims
 from corroborate.align.differences import (
     ClaimContext,
     differences_between,
@@ -29,6 +28,7 @@ from corroborate.align.features import (
     without_number_evidence,
 )
 from corroborate.align.lineage import containment, find_lineages, same_outlet, shingles
+from corroborate.align.propositions import PropositionSplitter
 from corroborate.align.scorer import PairScorer, load_default_scorer
 from corroborate.embed import Embedder, MiniLMEmbedder
 from corroborate.errors import UsageError
@@ -55,13 +55,19 @@ CANDIDATE_COSINE = 0.75
 # claim to be the other's best match in its article (mutual best match), or the score to reach
 # STRONG_LINK. Within one story every sentence is on topic, so an absolute cut alone links
 # related statements that are not the same fact.
-GROUP_THRESHOLD = 0.55
+GROUP_THRESHOLD = 0.5
 STRONG_LINK = 0.8
+# A link may be this much below each claim's best match in the other article: one outlet's
+# proposition may be stated by two of another's (a sentence split differently).
+BEST_MARGIN = 0.0
 # Two facts are joined into one disputed fact when claims of each, related at least this much,
 # give conflicting figures for the same specific thing (see _join_number_disputes).
 DISPUTE_LINK = 0.45
+# ... or when their sentence vectors are this close (the figures' wording differs: "about 120
+# firefighters had been deployed" vs "about 150 firefighters fought the blaze").
+DISPUTE_COSINE = 0.55
 # Values are compared only between claims that clearly state the same thing.
-DIFF_MIN_SCORE = 0.6
+DIFF_MIN_SCORE = 0.5
 # Claims whose own words (quotations removed) share this much of their word 5-grams, over at
 # least VERBATIM_MIN_WORDS words, are one source (a wire passage printed by two papers).
 VERBATIM_CLAIM = 0.7
@@ -87,14 +93,16 @@ class Comparer:
     state one fact."""
 
     def __init__(self, embedder: Embedder | None = None, scorer: PairScorer | None = None, *,
-                 threshold: float | None = None) -> None:
+                 threshold: float | None = None,
+                 splitter: PropositionSplitter | None = None) -> None:
         self.embedder: Embedder = embedder if embedder is not None else MiniLMEmbedder()
         self.scorer = scorer if scorer is not None else load_default_scorer()
         self.threshold = GROUP_THRESHOLD if threshold is None else threshold
+        self.splitter = splitter if splitter is not None else PropositionSplitter()
 
     @property
     def name(self) -> str:
-        return f"corroborate-aligner/1+{self.embedder.name}"
+        return f"corroborate-aligner/2+{self.embedder.name}"
 
     def compare(self, analyses: Sequence[Analysis]) -> Brief:
         analyses = _unique(analyses)
@@ -107,16 +115,18 @@ class Comparer:
         lineages = find_lineages(analyses)
         lineage_of = {aid: lin.id for lin in lineages for aid in lin.articles}
 
-        claims = [c for a in analyses for c in extract_claims(a)]
-        texts = [by_id[c.article].article.claim_text(c) for c in claims]
+        propositions = [p for props in self.splitter.split(analyses) for p in props]
+        claims = [p.claim for p in propositions]
+        texts = [p.text for p in propositions]
         embeddings = self.embedder.embed(texts)
         statements = [prepare(t, e) for t, e in zip(texts, embeddings, strict=True)]
         nodes = [_Node(c, s, _source_key(c, by_id, lineage_of),
                        _specific_units(ClaimContext(c, by_id[c.article])))
                  for c, s in zip(claims, statements, strict=True)]
         scores = self._pair_scores(nodes)
-        groups = _group(nodes, _links(nodes, scores, self.threshold), scores,
-                        self.threshold)
+        groups = (_support_groups(nodes, scores, self.threshold) if GROUPING == "support"
+                  else _group(nodes, _links(nodes, scores, self.threshold), scores,
+                              self.threshold))
         groups, joins = _join_number_disputes(nodes, groups, scores, by_id)
 
         facts = [self._fact(nodes, group, scores, by_id, joins) for group in groups]
@@ -274,10 +284,43 @@ def _links(nodes: Sequence[_Node], scores: dict[tuple[int, int], float], thresho
     for (i, j), score in scores.items():
         ci, cj = nodes[i].claim, nodes[j].claim
         if score >= STRONG_LINK or (score >= threshold and (
-                score >= best[(i, cj.article, cj.field)] - 1e-9
-                and score >= best[(j, ci.article, ci.field)] - 1e-9)):
+                score >= best[(i, cj.article, cj.field)] - BEST_MARGIN - 1e-9
+                and score >= best[(j, ci.article, ci.field)] - BEST_MARGIN - 1e-9)):
             links[(i, j)] = score
     return links
+
+
+GROUPING = "support"
+SUPPORT_MARGIN = 0.1
+
+
+def _support_groups(nodes: Sequence[_Node], scores: dict[tuple[int, int], float],
+                    threshold: float) -> list[list[int]]:
+    """Facts from support: each claim with the claim of every other article that states it
+    best (score at least ``threshold``). One claim may so stand in several facts (an outlet
+    that packs two facts into one sentence supports both); identical facts are kept once and
+    a fact whose claims all stand in a larger fact is dropped."""
+    best: dict[tuple[int, str], tuple[float, int]] = {}
+    for (i, j), score in scores.items():
+        for a, b in ((i, j), (j, i)):
+            if nodes[a].claim.field == "title" and nodes[b].claim.field == "title":
+                pass
+            key = (a, nodes[b].claim.article)
+            if score >= threshold and score > best.get(key, (-1.0, -1))[0]:
+                best[key] = (score, b)
+    supporters: dict[int, set[int]] = defaultdict(set)
+    for (a, _article), (score, b) in best.items():
+        # the supporter must state ``a`` nearly as well as anything else of a's article
+        rival = best.get((b, nodes[a].claim.article), (score, a))[0]
+        if score >= rival - SUPPORT_MARGIN - 1e-9:
+            supporters[a].add(b)
+    sets = {frozenset({i, *supporters[i]}) for i in range(len(nodes))}
+    ordered = sorted(sets, key=lambda m: (-len(m), sorted(m)))
+    kept: list[frozenset[int]] = []
+    for members in ordered:
+        if not any(members <= other for other in kept):
+            kept.append(members)
+    return sorted((sorted(m) for m in kept), key=lambda m: m[0])
 
 
 def _slots(nodes: Sequence[_Node], members: Sequence[int]) -> set[tuple[str, str]]:
@@ -322,23 +365,22 @@ def _group(nodes: Sequence[_Node], links: dict[tuple[int, int], float],
 def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
                           scores: dict[tuple[int, int], float], by_id: dict[str, Analysis]
                           ) -> tuple[list[list[int]], set[tuple[int, int]]]:
-    """Join two facts when a claim of each gives a conflicting figure for the same specific
-    thing ("about 30 minutes" vs "about 25 minutes"; "120 firefighters" vs "150") and the two
-    claims are related (score ≥ :data:`DISPUTE_LINK`): outlets that disagree on a number
-    often word the rest differently, and the dispute is what the reader needs to see."""
-    group_of = {k: g for g, members in enumerate(groups) for k in members}
-    merged = [list(g) for g in groups]
-    alive = [True] * len(groups)
+    """Add a fact for two related claims (score ≥ :data:`DISPUTE_LINK`) of different sources
+    that give conflicting figures for the same specific thing ("about 30 minutes" vs "about
+    25 minutes"; "120 firefighters" vs "150"), unless one fact already holds both: outlets
+    that disagree on a number often word the rest differently, and the dispute is what the
+    reader needs to see. The claims keep their other facts (a claim may support several)."""
+    together = {(min(i, j), max(i, j)) for g in groups for x, i in enumerate(g) for j in g[x + 1:]}
+    added: list[list[int]] = []
     joins: set[tuple[int, int]] = set()
+    claimed: set[int] = set()
     for (i, j), score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
-        if score < DISPUTE_LINK:
-            break
-        gi, gj = group_of[i], group_of[j]
-        if gi == gj or not alive[gi] or not alive[gj]:
+        cosine = float(nodes[i].statement.embedding.vector @ nodes[j].statement.embedding.vector)
+        if score < DISPUTE_LINK and cosine < DISPUTE_COSINE:
             continue
-        if _slots(nodes, merged[gi]) & _slots(nodes, merged[gj]):
+        if (i, j) in together or i in claimed or j in claimed:
             continue
-        if nodes[i].source == nodes[j].source:
+        if nodes[i].source == nodes[j].source or nodes[i].claim.article == nodes[j].claim.article:
             continue
         a = ClaimContext(nodes[i].claim, by_id[nodes[i].claim.article])
         b = ClaimContext(nodes[j].claim, by_id[nodes[j].claim.article])
@@ -346,13 +388,12 @@ def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
                     if d.label not in GENERIC_UNITS]
         if not specific:
             continue
-        keep, drop = (gi, gj) if gi < gj else (gj, gi)
-        merged[keep] = sorted(merged[keep] + merged[drop])
-        alive[drop] = False
+        added.append([i, j])
         joins.add((i, j))
-        for k in merged[keep]:
-            group_of[k] = keep
-    return [g for g, ok in zip(merged, alive, strict=True) if ok], joins
+        claimed.update((i, j))
+    # a claim alone in its fact now stands in the dispute's fact
+    kept = [g for g in groups if not any(set(g) <= set(pair) for pair in added)]
+    return [*kept, *added], joins
 
 
 _QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")

@@ -73,7 +73,7 @@ class ClaimContext:
         return self.analysis.article.claim_text(self.claim)
 
     def _inside(self, start: int, end: int) -> bool:
-        return self.claim.field == "text" and self.claim.start <= start and end <= self.claim.end
+        return self.claim.field == "text" and self.claim.covers(start, end)
 
     def quantities(self) -> list[Quantity]:
         return [q for q in self.analysis.quantities if self._inside(q.start, q.end)]
@@ -166,8 +166,23 @@ def quantity_differences(a: ClaimContext, b: ClaimContext, kinds: frozenset[str]
         found.append(Difference("quantity", _quantity_label(qa), (
             a.value(qa.start, qa.end, _format_quantity(qa)),
             b.value(qb.start, qb.end, _format_quantity(qb)),
-        )))
+        ), compatible=_within_bounds(qa, qb) or _within_bounds(qb, qa)))
     return found
+
+
+_LOWER_BOUNDS = frozenset({"at least", "more than", "over", "upwards of", "no fewer than"})
+_UPPER_BOUNDS = frozenset({"at most", "less than", "fewer than", "under", "up to",
+                           "no more than"})
+
+
+def _within_bounds(bound: Quantity, other: Quantity) -> bool:
+    """True when ``other`` lies within what the hedge of ``bound`` allows ("at least 12"
+    and "15": different figures, both possible)."""
+    if bound.qualifier in _LOWER_BOUNDS:
+        return other.value >= bound.value
+    if bound.qualifier in _UPPER_BOUNDS:
+        return other.value <= bound.value
+    return False
 
 
 _SMALL_NUMBERS = {value: word for word, value in SMALL.items()}
@@ -406,10 +421,13 @@ def differences_between(a: ClaimContext, b: ClaimContext) -> list[Difference]:
 def merge_differences(found: Sequence[Difference]) -> list[Difference]:
     """One difference per (kind, label) listing each claim's value once."""
     merged: dict[tuple[str, str], list[DifferenceValue]] = {}
+    compatible: dict[tuple[str, str], bool] = {}
     for d in found:
         values = merged.setdefault((d.kind, d.label), [])
+        compatible[(d.kind, d.label)] = compatible.get((d.kind, d.label), True) and d.compatible
         for v in d.values:
             if all((w.claim, w.start) != (v.claim, v.start) for w in values):
                 values.append(v)
-    return [Difference(kind, label, tuple(values))  # type: ignore[arg-type]
+    return [Difference(kind, label, tuple(values),  # type: ignore[arg-type]
+                       compatible=compatible[(kind, label)])
             for (kind, label), values in merged.items()]

@@ -151,8 +151,10 @@ def _difference(diff: Mapping[str, Any]) -> str:
          esc(v["attributed_to"]) if v["attributed_to"] else '<span class="muted">—</span>')
         for v in diff["values"]
     ]
-    caption = (f"<h4>{esc(diff['label'])} "
-               f'<span class="muted">({esc(diff["kind"])})</span></h4>')
+    verdict = ("different, but both possible under their hedges" if diff["compatible"]
+               else "conflicting")
+    caption = (f"<h4>{esc(diff['slot'])} "
+               f'<span class="muted">({verdict})</span></h4>')
     return caption + "\n" + _table(("Outlet", "Value", "As written", "Attributed to"), rows)
 
 

@@ -1,4 +1,4 @@
-"""The brief of a story as a JSON document (schema ``corroborate.brief/1``).
+"""The brief of a story as a JSON document (schema ``corroborate.brief/2``).
 
 Markdown and HTML render this same document, so every format shows the same facts.
 """
@@ -30,6 +30,7 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
         return {
             "article": claim.article, "outlet": outlet(claim.article), "field": claim.field,
             "sentence": claim.sentence, "start": claim.start, "end": claim.end,
+            "gaps": [[g_start, g_end] for g_start, g_end in claim.gaps],
             "text": claim_text(claim),
         }
 
@@ -53,7 +54,8 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
             "sources": sorted({outlet(c.article) for c in fact.claims}),
             "claims": [claim_dict(c) for c in fact.claims],
             "differences": [
-                {"kind": d.kind, "label": d.label, "values": [
+                {"kind": d.kind, "label": d.label, "slot": d.slot,
+                 "compatible": d.compatible, "values": [
                     {**claim_dict(v.claim),
                      "text": articles[v.claim.article].article.field_text(
                          v.claim.field)[v.start : v.end],

@@ -235,7 +235,9 @@ def _difference(diff: Mapping[str, Any]) -> list[str]:
          md(v["attributed_to"]) if v["attributed_to"] else "—")
         for v in diff["values"]
     ]
-    return [f"**{md(diff['label'])}** ({md(diff['kind'])})", "",
+    verdict = ("different, but both possible under their hedges" if diff["compatible"]
+               else "conflicting")
+    return [f"**{md(diff['slot'])}** ({verdict})", "",
             *_table(("Outlet", "Value", "As written", "Attributed to"), rows)]
 
 

@@ -463,7 +463,7 @@ def create_app(db_path: Path, *, max_form_bytes: int = DEFAULT_MAX_FORM_BYTES,
 
     @app.get("/api/stories/{story_id}/brief", tags=["stories"])
     def api_brief(story_id: str) -> dict[str, Any]:
-        """The comparison brief of a story (corroborate.brief/1)."""
+        """The comparison brief of a story (corroborate.brief/2)."""
         with site.store() as store:
             summary = story_summary(store, _story_id(story_id))
             return site.brief(store, summary.id)

@@ -1,0 +1,76 @@
+"""Comparison quality on claim-level gold: the current comparer beside the frozen v1 peer
+(`benchmarks/comparer_v1.py`, the comparer before comparison v2), in one run, on the same
+analyses.
+
+Gold sets (``corroborate.claims-gold/1``):
+- dev: ``../shared/data/claims/*.gold.json`` (4 BASIL events, shared);
+- tune: ``benchmarks/data/claims/tune/*.gold.json`` (5 BASIL events, ours, used for choices);
+- held-out: ``benchmarks/data/claims/heldout/*.gold.json`` (3 BASIL events, ours, never used for
+  any choice: report only).
+
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/briefs_quality.py [--misses] [--json FILE]
+
+Exits 2 with a message when the shared corpus is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--misses", action="store_true", help="list what each brief gets wrong")
+    parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument("--sets", default="dev,tune,heldout")
+    parser.add_argument("--no-peer", action="store_true")
+    args = parser.parse_args()
+    if not (SHARED / "claims").is_dir():
+        print(f"{SHARED / 'claims'} not found: the shared corpus is needed", file=sys.stderr)
+        return 2
+
+    from comparer_v1 import Comparer as PeerComparer
+    from corroborate.align import Comparer
+    from corroborate.analyze import Analyzer
+    from corroborate.embed import MiniLMEmbedder
+    from corroborate.evaluate_briefs import briefs_table, evaluate_briefs, load_gold
+    from corroborate.ingest import IngestOptions, Rejection, read_one
+
+    sets = {
+        "dev": sorted((SHARED / "claims").glob("*.gold.json")),
+        "tune": sorted((ROOT / "benchmarks/data/claims/tune").glob("*.gold.json")),
+        "heldout": sorted((ROOT / "benchmarks/data/claims/heldout").glob("*.gold.json")),
+    }
+    chosen = [s for s in args.sets.split(",") if s]
+    golds = {name: [load_gold(p) for p in sets[name]] for name in chosen}
+    wanted = {aid for gs in golds.values() for g in gs for aid in g.articles.values()}
+    articles = [a for a in read_one(str(SHARED / "basil/articles.jsonl"), IngestOptions())
+                if not isinstance(a, Rejection) and a.metadata.get("id") in wanted]
+    analyses = list(Analyzer().analyze_many(articles))
+    embedder = MiniLMEmbedder()
+    comparers = [Comparer(embedder)]
+    if not args.no_peer:
+        comparers.append(PeerComparer(embedder))
+    report = {}
+    for name in chosen:
+        for comparer in comparers:
+            result = evaluate_briefs(golds[name], analyses, comparer.compare, comparer.name)
+            print(f"\n## {name} ({len(golds[name])} events)")
+            print(briefs_table(result, include_misses=args.misses))
+            report.setdefault(name, {})[comparer.name] = result.to_dict()
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

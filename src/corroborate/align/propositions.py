@@ -1,0 +1,275 @@
+"""Atomic claims: the propositions a sentence states, found with the dependency parse.
+
+A sentence is cut at the heads of clauses that state a fact of their own:
+
+- coordinated predicates ("Farenthold resigned on Friday and said he would repay the money"),
+- relative clauses ("Farenthold, *who used $84,000 in taxpayer funds*, resigned"),
+- appositives of three words or more ("Lauren Greene, *his former communications director*"),
+- adverbial clauses with their own subject ("*after reports emerged that* …"),
+- what a reporting frame reports, when the frame itself says something (a date, a venue, a
+  medium): "Farenthold said in a statement on Friday | that he would leave".
+
+Every token belongs to the nearest clause head above it; a clause with fewer than
+:data:`MIN_WORDS` words goes back to the clause it hangs from. A claim is the span of its
+tokens, with ``gaps`` over the tokens of the clauses cut out of it. Relative and appositive
+clauses are read by the models together with the noun they describe (:attr:`Proposition.text`),
+so "who resigned" is compared as "Farenthold who resigned".
+
+Page furniture — datelines and time stamps on their own line, "Updated: …", bylines, photo
+credits, "Read more", share prompts — is never a claim (:func:`is_furniture`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from corroborate.model import Analysis, Claim
+
+MIN_WORDS = 4
+MIN_APPOSITIVE_WORDS = 3
+MIN_REPORTED_WORDS = 5
+_WORD = re.compile(r"\w+")
+_QUOTE_CHARS = "\"“”‘’'"
+_TRIM_DEPS = frozenset({"cc", "punct", "mark", "preconj"})
+_CLAUSE_POS = frozenset({"VERB", "AUX"})
+
+# Lines that are page furniture rather than statements.
+_FURNITURE = re.compile(
+    r"^\W*(?:(?:last\s+)?updated|published|posted|first\s+published|modified)\b"
+    r"\s*(?:on|at)?\s*[:\d]"
+    r"|^\W*(?:by|photo(?:graph)?s?|image|picture|video|credit|source|via|file\s+photo)\s*[:|]"
+    r"|^\W*(?:read|see|watch|listen)\s+(?:more|also|next|the\s+full)\b"
+    r"|^\W*(?:more\s+(?:from|on|about|stories)|related\s*(?:stories|articles|coverage)?\s*[:|]?$"
+    r"|share\s+(?:this|on)\b|click\s+here|follow\s+us|sign\s+up|subscribe\b|advertisement\b"
+    r"|(?:additional\s+)?reporting\s+by\b|editing\s+by\b|writing\s+by\b|compiled\s+by\b"
+    r"|©|copyright\b|all\s+rights\s+reserved)",
+    re.IGNORECASE)
+_BYLINE = re.compile(r"^\s*[Bb][Yy]\s+(?:[A-Z][\w.'’-]+\s*){1,4}"
+                     r"(?:(?:and|,)\s*(?:[A-Z][\w.'’-]+\s*){1,4})*(?:[,|/-].{0,40})?$")
+_CREDIT_TAIL = re.compile(r"\((?:[A-Z][\w.]*\s*)*(?:photo|image|picture)s?\b[^)]*\)\s*$|"
+                          r"\b(?:getty\s+images|ap\s+photo|reuters/|afp\s+photo)\b",
+                          re.IGNORECASE)
+_TIME_WORDS = re.compile(
+    r"\b(?:\d{1,4}(?:st|nd|rd|th)?|a\.?m\.?|p\.?m\.?|ist|gmt|utc|bst|e[sd]t|[cmp][sd]t|"
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun|updated|published|posted|"
+    r"at|on|am|pm|hrs?|last|modified)\b", re.IGNORECASE)
+
+
+def is_furniture(line: str) -> bool:
+    """True for a line that is page furniture, not a statement: a time stamp or date alone,
+    "Updated: …", a byline, a photo credit, "Read more", a share prompt, a copyright line."""
+    stripped = line.strip()
+    if not stripped:
+        return True
+    if _FURNITURE.search(stripped) or _BYLINE.match(stripped):
+        return True
+    words = _WORD.findall(stripped)
+    if len(words) <= 12 and _CREDIT_TAIL.search(stripped):
+        return True
+    # nothing but dates, times and their punctuation ("Tuesday, July 2nd, 2013",
+    # "Updated: July 2, 2013 15:01 IST")
+    rest = _WORD.findall(_TIME_WORDS.sub(" ", stripped))
+    return bool(words) and len(rest) == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Proposition:
+    """A claim and the words the models read for it: the claim's own words, preceded by the
+    noun a relative or appositive clause describes."""
+
+    claim: Claim
+    text: str
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def _is_clause_head(token: Any) -> bool:
+    dep = token.dep_
+    if dep == "ROOT":
+        return True
+    if dep == "conj":
+        return token.pos_ in _CLAUSE_POS and token.head.pos_ in _CLAUSE_POS
+    if dep == "relcl":
+        return True
+    if dep == "appos":
+        # an appositive of the root is a parse without a verb at its top (a dateline)
+        # and one not set off by a comma or a bracket is a misparse ("AUCKLAND, Sept 21 -
+        # Kang and Sakuraba held ...")
+        first = token.left_edge
+        set_off = first.i > 0 and first.nbor(-1).text in (",", "(")
+        return set_off and token.head.dep_ != "ROOT" and sum(
+            1 for t in token.subtree if not t.is_punct) >= MIN_APPOSITIVE_WORDS
+    if dep == "advcl":
+        return any(c.dep_ in ("nsubj", "nsubjpass") for c in token.children)
+    if dep == "ccomp":
+        # what a reporting frame reports, when the frame says more than "X said"
+        frame = [t for t in token.head.subtree if not t.is_punct and t not in set(token.subtree)]
+        reported = [t for t in token.subtree if not t.is_punct]
+        return len(frame) >= MIN_WORDS + 1 and len(reported) >= MIN_REPORTED_WORDS
+    return False
+
+
+def _inside_quotes(sentence: str) -> list[tuple[int, int]]:
+    """Character ranges of quotations in ``sentence`` (quotes may be left open)."""
+    ranges = []
+    for m in re.finditer(r"[\"“][^\"“”]*(?:[\"”]|$)", sentence):
+        ranges.append((m.start(), m.end()))
+    return ranges
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One proposition of a parsed sentence: the character ranges of its tokens (absolute,
+    in text order, whitespace-joined tokens merged) and, for a relative or appositive clause,
+    the range of the noun phrase it describes."""
+
+    ranges: tuple[tuple[int, int], ...]
+    anchor: tuple[int, int] | None = None
+
+
+def _depth(token: Any) -> int:
+    depth: int = 0
+    while token.head.i != token.i:
+        token, depth = token.head, depth + 1
+    return depth
+
+
+def split_parsed(doc: Any, offset: int) -> list[Part]:
+    """The propositions of one parsed sentence (``doc``), whose text starts at ``offset``."""
+    text = doc.text
+    quoted = _inside_quotes(text)
+
+    def in_quote(token: Any) -> bool:
+        return any(a < token.idx < b for a, b in quoted)
+
+    heads = {t.i for t in doc if _is_clause_head(t) and (t.dep_ == "ROOT" or not in_quote(t))}
+
+    def owner(token: Any) -> int:
+        while token.i not in heads and token.head.i != token.i:
+            token = token.head
+        index: int = token.i
+        return index
+
+    owned: dict[int, list[Any]] = {}
+    for token in doc:
+        owned.setdefault(owner(token), []).append(token)
+    # fold clauses that are too short into the clause they hang from, deepest first
+    for h in sorted(owned, key=lambda i: _depth(doc[i]), reverse=True):
+        token = doc[h]
+        words = sum(1 for t in owned[h] if not t.is_punct and t.dep_ not in _TRIM_DEPS)
+        if words >= MIN_WORDS or token.head.i == token.i:
+            continue
+        heads.discard(h)
+        parent = owner(token.head)
+        if parent != h:
+            owned.setdefault(parent, []).extend(owned.pop(h))
+    # a main clause left too short by a coordinated predicate takes it back ("He came and
+    # she left after the meeting ended" stays one claim)
+    for h in [i for i in owned if doc[i].head.i == i]:
+        words = sum(1 for t in owned[h] if not t.is_punct and t.dep_ not in _TRIM_DEPS)
+        if words < MIN_WORDS:
+            for child in [i for i in owned if doc[i].dep_ == "conj" and doc[i].head.i == h]:
+                owned[h].extend(owned.pop(child))
+    parts = []
+    for h, tokens in sorted(owned.items(), key=lambda kv: min(t.i for t in kv[1])):
+        tokens = sorted(tokens, key=lambda t: t.i)
+        while tokens and (tokens[0].is_punct or tokens[0].dep_ in _TRIM_DEPS
+                          or tokens[0].is_space):
+            tokens = tokens[1:]
+        while tokens and (tokens[-1].dep_ in ("cc", "preconj", "mark") or tokens[-1].is_space
+                          or (tokens[-1].is_punct and tokens[-1].text not in _QUOTE_CHARS)):
+            tokens = tokens[:-1]
+        if not tokens:
+            continue
+        ranges: list[tuple[int, int]] = []
+        for t in tokens:
+            start, end = t.idx, t.idx + len(t.text)
+            if ranges and not text[ranges[-1][1] : start].strip():
+                ranges[-1] = (ranges[-1][0], end)
+            else:
+                ranges.append((start, end))
+        head = doc[h]
+        anchor = None
+        if head.dep_ in ("relcl", "appos") and head.head.i != head.i:
+            noun = head.head
+            left = min([noun.i, *[c.i for c in noun.lefts
+                                  if c.dep_ in ("compound", "amod", "nmod", "poss")]])
+            anchor = (offset + doc[left].idx, offset + noun.idx + len(noun.text))
+        parts.append(Part(tuple((offset + a, offset + b) for a, b in ranges), anchor))
+    return parts
+
+
+class PropositionSplitter:
+    """Splits analysed articles into propositions with the packaged English model's parser
+    (loaded once, lazily). The analysis gives the sentences; each is parsed on its own."""
+
+    def __init__(self, nlp: Any | None = None) -> None:
+        self._nlp = nlp
+
+    @property
+    def nlp(self) -> Any:
+        if self._nlp is None:
+            from corroborate.analyze.nlp import load_nlp
+
+            self._nlp = load_nlp()
+        return self._nlp
+
+    def _parse(self, texts: Sequence[str]) -> Iterable[Any]:
+        nlp = self.nlp
+        keep = {"tok2vec", "tagger", "parser", "attribute_ruler"}
+        disable = [name for name in nlp.pipe_names if name not in keep]
+        docs: Iterable[Any] = nlp.pipe(texts, disable=disable, batch_size=256)
+        return docs
+
+    def split(self, analyses: Sequence[Analysis]) -> list[list[Proposition]]:
+        """The propositions of each article, in text order: the headline (one claim), then
+        the parts of every sentence that is not page furniture."""
+        jobs: list[tuple[int, int, int]] = []  # (article number, sentence index, start)
+        texts: list[str] = []
+        result: list[list[Proposition]] = []
+        for n, analysis in enumerate(analyses):
+            props = []
+            title = analysis.article.title.strip()
+            text = analysis.article.text
+            first = analysis.sentences[0] if analysis.sentences else None
+            repeated = first is not None and _same_words(text[first.start : first.end], title)
+            if _words(title) >= 3 and not repeated and not is_furniture(title):
+                lead = len(analysis.article.title) - len(analysis.article.title.lstrip())
+                claim = Claim(analysis.article.id, None, lead, lead + len(title), "title")
+                props.append(Proposition(claim, title))
+            result.append(props)
+            for sentence in analysis.sentences:
+                body = text[sentence.start : sentence.end]
+                if _words(body) < MIN_WORDS or is_furniture(body):
+                    continue
+                if body.strip(_QUOTE_CHARS + " ").startswith("(") and \
+                        body.rstrip().endswith(")"):
+                    continue  # parenthetical notes: credits, corrections
+                jobs.append((n, sentence.index, sentence.start))
+                texts.append(body)
+        for (n, index, start), doc in zip(jobs, self._parse(texts), strict=True):
+            analysis = analyses[n]
+            text = analysis.article.text
+            for part in split_parsed(doc, start):
+                ranges = part.ranges
+                gaps = tuple((ranges[k][1], ranges[k + 1][0]) for k in range(len(ranges) - 1))
+                claim = Claim(analysis.article.id, index, ranges[0][0], ranges[-1][1], "text",
+                              gaps)
+                words = analysis.article.claim_text(claim)
+                if _words(words) < 2:
+                    continue
+                if part.anchor is not None:
+                    words = f"{text[part.anchor[0] : part.anchor[1]]} {words}"
+                result[n].append(Proposition(claim, words))
+        return result
+
+
+def _same_words(a: str, b: str) -> bool:
+    return [w.lower() for w in _WORD.findall(a)] == [w.lower() for w in _WORD.findall(b)]
