@@ -142,8 +142,7 @@ def measure(precision: str, analyses: Sequence[Analysis], texts: Sequence[str], 
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from corroborate.align.claims import extract_claims
-
+    from corroborate.align.propositions import PropositionSplitter
     from corroborate.analyze import Analyzer
 
     event, articles = build_story(args.data)
@@ -153,11 +152,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
     analyses = list(analyzer.analyze_many(articles))
     analysis_s = time.perf_counter() - t0
-    claims = [c for a in analyses for c in extract_claims(a)]
-    by_id = {a.article.id: a.article for a in analyses}
-    texts = [by_id[c.article].claim_text(c) for c in claims]
+    t0 = time.perf_counter()
+    propositions = [p for ps in PropositionSplitter(analyzer.nlp).split(analyses) for p in ps]
+    split_s = time.perf_counter() - t0
+    claims = [p.claim for p in propositions]
+    texts = [p.text for p in propositions]
     print(f"{len(articles)} articles, {sum(len(a.sentences) for a in analyses)} sentences, "
-          f"{len(claims)} claims; analysed in {analysis_s:.2f} s", file=sys.stderr)
+          f"{len(claims)} claims; analysed in {analysis_s:.2f} s, split in {split_s:.2f} s",
+          file=sys.stderr)
 
     t0 = time.perf_counter()
     import sentence_transformers  # noqa: F401
