@@ -48,18 +48,14 @@ from corroborate.model import (
 )
 
 # Candidate pairs for scoring: each claim's best matches by sentence cosine in every other
-# article, plus any pair this close. Only mutual best matches can group (see _links), so
-# further candidates would cost time and change nothing but the number-dispute joins.
+# article, plus any pair this close. A claim's supporters are its best matches (see
+# _support_groups), so further candidates would cost time and change little.
 CANDIDATE_COSINE = 0.75
-# Grouping: a link between two claims needs the pair score to reach GROUP_THRESHOLD and each
-# claim to be the other's best match in its article (mutual best match), or the score to reach
-# STRONG_LINK. Within one story every sentence is on topic, so an absolute cut alone links
-# related statements that are not the same fact.
+# Support: a claim of another article supports a claim when their pair score reaches
+# GROUP_THRESHOLD, it is the claim's best match in that article, and the claim is within
+# SUPPORT_MARGIN of its own best match back (chosen on the dev and tune claim gold).
 GROUP_THRESHOLD = 0.5
-STRONG_LINK = 0.8
-# A link may be this much below each claim's best match in the other article: one outlet's
-# proposition may be stated by two of another's (a sentence split differently).
-BEST_MARGIN = 0.0
+SUPPORT_MARGIN = 0.1
 # Two facts are joined into one disputed fact when claims of each, related at least this much,
 # give conflicting figures for the same specific thing (see _join_number_disputes).
 DISPUTE_LINK = 0.45
@@ -124,9 +120,7 @@ class Comparer:
                        _specific_units(ClaimContext(c, by_id[c.article])))
                  for c, s in zip(claims, statements, strict=True)]
         scores = self._pair_scores(nodes)
-        groups = (_support_groups(nodes, scores, self.threshold) if GROUPING == "support"
-                  else _group(nodes, _links(nodes, scores, self.threshold), scores,
-                              self.threshold))
+        groups = _support_groups(nodes, scores, self.threshold)
         groups, joins = _join_number_disputes(nodes, groups, scores, by_id)
 
         facts = [self._fact(nodes, group, scores, by_id, joins) for group in groups]
@@ -268,32 +262,6 @@ def _source_key(claim: Claim, by_id: dict[str, Analysis], lineage_of: dict[str, 
     return lineage_of[claim.article]
 
 
-def _links(nodes: Sequence[_Node], scores: dict[tuple[int, int], float], threshold: float
-           ) -> dict[tuple[int, int], float]:
-    """The pairs that may join one fact: mutual best matches across two articles that reach
-    ``threshold``, and any pair that reaches :data:`STRONG_LINK`."""
-    # Best matches are taken among the other article's sentences and its headline apart: a
-    # headline summarises the lead and must not stop the lead from matching the other lead.
-    best: dict[tuple[int, str, str], float] = {}
-    for (i, j), score in scores.items():
-        for a, b in ((i, j), (j, i)):
-            key = (a, nodes[b].claim.article, nodes[b].claim.field)
-            if score > best.get(key, -1.0):
-                best[key] = score
-    links = {}
-    for (i, j), score in scores.items():
-        ci, cj = nodes[i].claim, nodes[j].claim
-        if score >= STRONG_LINK or (score >= threshold and (
-                score >= best[(i, cj.article, cj.field)] - BEST_MARGIN - 1e-9
-                and score >= best[(j, ci.article, ci.field)] - BEST_MARGIN - 1e-9)):
-            links[(i, j)] = score
-    return links
-
-
-GROUPING = "support"
-SUPPORT_MARGIN = 0.1
-
-
 def _support_groups(nodes: Sequence[_Node], scores: dict[tuple[int, int], float],
                     threshold: float) -> list[list[int]]:
     """Facts from support: each claim with the claim of every other article that states it
@@ -303,8 +271,6 @@ def _support_groups(nodes: Sequence[_Node], scores: dict[tuple[int, int], float]
     best: dict[tuple[int, str], tuple[float, int]] = {}
     for (i, j), score in scores.items():
         for a, b in ((i, j), (j, i)):
-            if nodes[a].claim.field == "title" and nodes[b].claim.field == "title":
-                pass
             key = (a, nodes[b].claim.article)
             if score >= threshold and score > best.get(key, (-1.0, -1))[0]:
                 best[key] = (score, b)
@@ -321,45 +287,6 @@ def _support_groups(nodes: Sequence[_Node], scores: dict[tuple[int, int], float]
         if not any(members <= other for other in kept):
             kept.append(members)
     return sorted((sorted(m) for m in kept), key=lambda m: m[0])
-
-
-def _slots(nodes: Sequence[_Node], members: Sequence[int]) -> set[tuple[str, str]]:
-    """What a group holds of each article: its headline and at most one of its statements."""
-    return {(nodes[k].claim.article, nodes[k].claim.field) for k in members}
-
-
-def _group(nodes: Sequence[_Node], links: dict[tuple[int, int], float],
-           scores: dict[tuple[int, int], float], threshold: float) -> list[list[int]]:
-    """Average-link agglomeration of claims under two constraints: a fact holds at most one
-    statement of each article (plus, possibly, that article's headline), and merged groups
-    must average ``threshold`` over all their cross pairs (pairs never scored count as 0).
-    Pairs are visited best first, so the result is deterministic."""
-    group_of = list(range(len(nodes)))
-    members: dict[int, list[int]] = {i: [i] for i in range(len(nodes))}
-    # Sentences first, headlines after: a headline summarises its lead and would otherwise
-    # take the lead's place in a fact (one claim per article).
-    def order(kv: tuple[tuple[int, int], float]) -> tuple[int, float, tuple[int, int]]:
-        (i, j), score = kv
-        titles = (nodes[i].claim.field == "title") + (nodes[j].claim.field == "title")
-        return (titles, -score, (i, j))
-
-    for (i, j), score in sorted(links.items(), key=order):
-        if score < threshold:
-            continue
-        gi, gj = group_of[i], group_of[j]
-        if gi == gj:
-            continue
-        left, right = members[gi], members[gj]
-        if _slots(nodes, left) & _slots(nodes, right):
-            continue
-        total = sum(scores.get((min(a, b), max(a, b)), 0.0) for a in left for b in right)
-        if total / (len(left) * len(right)) < threshold:
-            continue
-        keep, drop = (gi, gj) if gi < gj else (gj, gi)
-        members[keep] = sorted(members[keep] + members.pop(drop))
-        for k in members[keep]:
-            group_of[k] = keep
-    return [m for _, m in sorted(members.items())]
 
 
 def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
