@@ -1,233 +1,60 @@
-"""The comparer as it stood before comparison v2 (commit 2e89c14), frozen as the peer of
-`benchmarks/briefs_quality.py`: sentence and punctuation-clause claims, one statement per
-article in a fact, a fact's status the worst of its differences. Not part of the package.
+"""The comparer as it stood before comparison v2 (commit 2e89c14), kept as the peer of
+`benchmarks/briefs_quality.py`. Not part of the package.
 
-Pure over the data model: the analyses, the embedder and the scorer are passed in.
+It is today's :class:`corroborate.align.Comparer` with what v1 did differently put back:
+sentence and punctuation-clause claims (:class:`SentenceSplitter`), mutual-best-match links and
+average-link grouping with one statement per article in a fact, number disputes joined by
+merging two facts, and v1's thresholds (grouping 0.55, value comparison 0.6). Everything else
+(pair scoring, lineages, sources, differences, the brief) is the package's own code, so the two
+comparers differ only in how claims and facts are formed.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
-import numpy as np
-
-from corroborate.align.differences import (
-    ClaimContext,
-    differences_between,
-    merge_differences,
-    quantity_differences,
+from corroborate.align import Comparer as CurrentComparer
+from corroborate.align.compare import (
+    DISPUTE_LINK,
+    GENERIC_UNITS,
+    SPECIFIC_KINDS,
+    _Node,
 )
-from corroborate.align.features import (
-    Idf,
-    Statement,
-    pair_features,
-    prepare,
-    without_number_evidence,
-)
-from corroborate.align.lineage import containment, find_lineages, same_outlet, shingles
-from corroborate.align.scorer import PairScorer, load_default_scorer
-from corroborate.embed import Embedder, MiniLMEmbedder
-from corroborate.errors import UsageError
+from corroborate.align.differences import ClaimContext, quantity_differences
+from corroborate.align.propositions import Proposition
+from corroborate.embed import Embedder
+from corroborate.model import Analysis, Claim
 
-if TYPE_CHECKING:
-    from corroborate.analyze import Analyzer
-from corroborate.model import (
-    Analysis,
-    Article,
-    Brief,
-    Claim,
-    Difference,
-    Fact,
-    Mention,
-    StoryEntity,
-    TimelineEntry,
-)
-
-# Candidate pairs for scoring: each claim's best matches by sentence cosine in every other
-# article, plus any pair this close. Only mutual best matches can group (see _links), so
-# further candidates would cost time and change nothing but the number-dispute joins.
-CANDIDATE_COSINE = 0.75
-# Grouping: a link between two claims needs the pair score to reach GROUP_THRESHOLD and each
-# claim to be the other's best match in its article (mutual best match), or the score to reach
-# STRONG_LINK. Within one story every sentence is on topic, so an absolute cut alone links
-# related statements that are not the same fact.
 GROUP_THRESHOLD = 0.55
 STRONG_LINK = 0.8
-# Two facts are joined into one disputed fact when claims of each, related at least this much,
-# give conflicting figures for the same specific thing (see _join_number_disputes).
-DISPUTE_LINK = 0.45
-# Values are compared only between claims that clearly state the same thing.
 DIFF_MIN_SCORE = 0.6
-# Claims whose own words (quotations removed) share this much of their word 5-grams, over at
-# least VERBATIM_MIN_WORDS words, are one source (a wire passage printed by two papers).
-VERBATIM_CLAIM = 0.7
-VERBATIM_MIN_WORDS = 12
-SPECIFIC_KINDS = frozenset({"count", "duration", "measure"})
-GENERIC_UNITS = frozenset({"time", "thing", "one", "other", "way", "part"})
-CANDIDATES_PER_ARTICLE = 2
-SUMMARY_FACTS = 5
-MAX_ARTICLES = 200
 
 
-@dataclass(frozen=True, slots=True)
-class _Node:
-    claim: Claim
-    statement: Statement
-    source: str  # the independent-source key of this claim (lineage, or a cited outlet)
-    units: frozenset[str] = frozenset()  # specific units of its figures ("minute", "firefighter")
+class Comparer(CurrentComparer):
+    """The v1 comparer (see the module docstring)."""
 
+    diff_min_score = DIFF_MIN_SCORE
 
-class Comparer:
-    """Holds the embedder and the pair scorer; :meth:`compare` is then a pure function of the
-    analyses. ``threshold`` overrides :data:`GROUP_THRESHOLD`, the score two claims need to
-    state one fact."""
-
-    def __init__(self, embedder: Embedder | None = None, scorer: PairScorer | None = None, *,
-                 threshold: float | None = None) -> None:
-        self.embedder: Embedder = embedder if embedder is not None else MiniLMEmbedder()
-        self.scorer = scorer if scorer is not None else load_default_scorer()
-        self.threshold = GROUP_THRESHOLD if threshold is None else threshold
+    def __init__(self, embedder: Embedder | None = None) -> None:
+        super().__init__(embedder, threshold=GROUP_THRESHOLD, splitter=SentenceSplitter())
 
     @property
     def name(self) -> str:
         return f"corroborate-aligner/1 (v1 peer)+{self.embedder.name}"
 
-    def compare(self, analyses: Sequence[Analysis]) -> Brief:
-        analyses = _unique(analyses)
-        if not analyses:
-            raise UsageError("nothing to compare: give at least one article")
-        if len(analyses) > MAX_ARTICLES:
-            raise UsageError(f"{len(analyses)} articles: compare takes at most {MAX_ARTICLES} "
-                             "(group them into stories first)")
-        by_id = {a.article.id: a for a in analyses}
-        lineages = find_lineages(analyses)
-        lineage_of = {aid: lin.id for lin in lineages for aid in lin.articles}
-
-        claims = [c for a in analyses for c in extract_claims(a)]
-        texts = [by_id[c.article].article.claim_text(c) for c in claims]
-        embeddings = self.embedder.embed(texts)
-        statements = [prepare(t, e) for t, e in zip(texts, embeddings, strict=True)]
-        nodes = [_Node(c, s, _source_key(c, by_id, lineage_of),
-                       _specific_units(ClaimContext(c, by_id[c.article])))
-                 for c, s in zip(claims, statements, strict=True)]
-        scores = self._pair_scores(nodes)
-        groups = _group(nodes, _links(nodes, scores, self.threshold), scores,
-                        self.threshold)
-        groups, joins = _join_number_disputes(nodes, groups, scores, by_id)
-
-        facts = [self._fact(nodes, group, scores, by_id, joins) for group in groups]
-        facts.sort(key=_fact_order)
-        facts = [_renumber(f, i) for i, f in enumerate(facts, start=1)]
-        return Brief(
-            analyses=tuple(analyses), facts=tuple(facts), lineages=tuple(lineages),
-            entities=_entities(analyses), timeline=_timeline(analyses),
-            headline=_headline(analyses, nodes, scores),
-            summary=_summary(facts), aligner=self.name,
-        )
-
-    # -- scoring ----------------------------------------------------------------------------
-    def _pair_scores(self, nodes: Sequence[_Node]) -> dict[tuple[int, int], float]:
-        """Grouping scores of candidate pairs (claims of different articles whose sentence
-        vectors are close, plus each claim's best matches in every other article)."""
-        if len(nodes) < 2:
-            return {}
-        vectors = np.stack([n.statement.embedding.vector for n in nodes])
-        cos = vectors @ vectors.T
-        articles = [n.claim.article for n in nodes]
-        by_article: dict[str, list[int]] = defaultdict(list)
-        for i, aid in enumerate(articles):
-            by_article[aid].append(i)
-        candidates: set[tuple[int, int]] = set()
-        groups = [np.asarray(m) for m in by_article.values()]
-        for a_idx in groups:
-            for b_idx in groups:
-                if a_idx is b_idx:
-                    continue
-                block = cos[np.ix_(a_idx, b_idx)]
-                k = min(CANDIDATES_PER_ARTICLE, block.shape[1])
-                top = np.argpartition(-block, k - 1, axis=1)[:, :k]
-                hit_rows, hit_cols = np.nonzero(block >= CANDIDATE_COSINE)
-                for r, c in zip(hit_rows.tolist(), hit_cols.tolist(), strict=True):
-                    i, j = int(a_idx[r]), int(b_idx[c])
-                    candidates.add((min(i, j), max(i, j)))
-                for r in range(block.shape[0]):
-                    for c in top[r].tolist():
-                        i, j = int(a_idx[r]), int(b_idx[c])
-                        candidates.add((min(i, j), max(i, j)))
-        # claims giving a figure for the same specific thing are compared too, so that a
-        # disagreement on the number can be found even when the wording differs
-        by_unit: dict[str, list[int]] = defaultdict(list)
-        for i, node in enumerate(nodes):
-            for unit in node.units:
-                by_unit[unit].append(i)
-        for members in by_unit.values():
-            for x, i in enumerate(members):
-                for j in members[x + 1 :]:
-                    if articles[i] != articles[j]:
-                        candidates.add((i, j))
-        pairs = sorted(candidates)
-        idf = Idf([n.statement for n in nodes])
-        rows = [without_number_evidence(pair_features(nodes[i].statement, nodes[j].statement,
-                                                      idf)) for i, j in pairs]
-        probs = self.scorer.probabilities(rows)
-        return {pair: float(p) for pair, p in zip(pairs, probs, strict=True)}
-
-    # -- facts ------------------------------------------------------------------------------
-    def _fact(self, nodes: Sequence[_Node], group: list[int],
-              scores: dict[tuple[int, int], float], by_id: dict[str, Analysis],
-              joins: set[tuple[int, int]]) -> Fact:
-        rank = {aid: k for k, aid in enumerate(by_id)}  # input order of the articles
-        members = sorted(group, key=lambda i: (rank[nodes[i].claim.article], i))
-        claims = tuple(nodes[i].claim for i in members)
-
-        def centrality(i: int) -> tuple[float, int, int]:
-            total = sum(scores.get((min(i, j), max(i, j)), 0.0) for j in members if j != i)
-            return (total, int(nodes[i].claim.field == "text"), -members.index(i))
-
-        representative = members.index(max(members, key=centrality))
-        outlets = len({by_id[c.article].article.source for c in claims})
-        sources = _independent_sources(nodes, members, by_id)
-        found: list[Difference] = []
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                i, j = sorted((members[x], members[y]))
-                a, b = nodes[i], nodes[j]
-                if sources[i] == sources[j]:
-                    continue
-                # only claims that clearly state the same thing are compared value by value
-                if scores.get((i, j), 0.0) < DIFF_MIN_SCORE and (i, j) not in joins:
-                    continue
-                found.extend(differences_between(ClaimContext(a.claim, by_id[a.claim.article]),
-                                                 ClaimContext(b.claim, by_id[b.claim.article])))
-        differences = tuple(merge_differences(found))
-        independent = len(set(sources.values()))
-        status = "disputed" if differences else ("agreed" if independent >= 2 else "single")
-        cohesion = (sum(scores.get((min(i, j), max(i, j)), 0.0) for i in members
-                        for j in members if i < j) / max(1, len(members) * (len(members) - 1)
-                                                         // 2))
-        return Fact("", status, claims, representative, outlets, independent,  # type: ignore[arg-type]
-                    differences, round(cohesion, 4))
+    def _groups(self, nodes: Sequence[_Node], scores: dict[tuple[int, int], float],
+                by_id: dict[str, Analysis]) -> tuple[list[list[int]], set[tuple[int, int]]]:
+        groups = _group(nodes, _links(nodes, scores, self.threshold), scores, self.threshold)
+        return _join_number_disputes(nodes, groups, scores, by_id)
 
 
-def compare_analyses(analyses: Sequence[Analysis], *, embedder: Embedder | None = None,
-                     scorer: PairScorer | None = None) -> Brief:
-    """The brief of already analysed articles (see :class:`Comparer`)."""
-    return Comparer(embedder, scorer).compare(analyses)
+class SentenceSplitter:
+    """v1's claims: the headline, the sentences, and clauses split at punctuation."""
 
-
-def compare(articles: Iterable[Article], *, analyzer: Analyzer | None = None,
-            embedder: Embedder | None = None, scorer: PairScorer | None = None) -> Brief:
-    """The brief of a set of reports of one event: analyses them (with the packaged English
-    model unless ``analyzer`` is given) and compares them."""
-    from corroborate.analyze import Analyzer
-
-    engine = analyzer if analyzer is not None else Analyzer()
-    analyses = list(engine.analyze_many(list(articles)))
-    return compare_analyses(analyses, embedder=embedder, scorer=scorer)
+    def split(self, analyses: Sequence[Analysis]) -> list[list[Proposition]]:
+        return [[Proposition(c, a.article.claim_text(c)) for c in extract_claims(a)]
+                for a in analyses]
 
 
 # -- claims (formerly corroborate/align/claims.py) -------------------------------------------
@@ -310,33 +137,7 @@ def extract_claims(analysis: Analysis) -> list[Claim]:
     return claims
 
 
-# -- helpers ---------------------------------------------------------------------------------
-
-def _unique(analyses: Sequence[Analysis]) -> list[Analysis]:
-    seen: set[str] = set()
-    result = []
-    for a in analyses:
-        if a.article.id not in seen:
-            seen.add(a.article.id)
-            result.append(a)
-    return result
-
-
-def _source_key(claim: Claim, by_id: dict[str, Analysis], lineage_of: dict[str, str]) -> str:
-    """The lineage the claim counts for: an outlet its sentence credits (the article of that
-    outlet when it is in the set), else the article's own lineage."""
-    analysis = by_id[claim.article]
-    if claim.field == "text":
-        for x in analysis.attributions:
-            if x.sentence == claim.sentence and x.kind == "media":
-                for other in by_id.values():
-                    if other.article.id != claim.article and same_outlet(x.source,
-                                                                        other.article.source):
-                        return lineage_of[other.article.id]
-                if not same_outlet(x.source, analysis.article.source):
-                    return "outlet:" + " ".join(sorted(re.findall(r"\w+", x.source.lower())))
-    return lineage_of[claim.article]
-
+# -- grouping ------------------------------------------------------------------------------
 
 def _links(nodes: Sequence[_Node], scores: dict[tuple[int, int], float], threshold: float
            ) -> dict[tuple[int, int], float]:
@@ -433,104 +234,3 @@ def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
         for k in merged[keep]:
             group_of[k] = keep
     return [g for g, ok in zip(merged, alive, strict=True) if ok], joins
-
-
-_QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
-
-
-def _own_words(text: str) -> str:
-    """The text without what it quotes: two outlets quoting one speaker are not copies."""
-    return _QUOTED.sub(" ", text)
-
-
-def _independent_sources(nodes: Sequence[_Node], members: Sequence[int],
-                         by_id: dict[str, Analysis]) -> dict[int, str]:
-    """The source key of each member claim, after folding claims whose own (unquoted) words
-    are near-verbatim copies of each other into one source: a wire passage that two papers
-    both print is one source even when the rest of their articles differ."""
-    key = {i: nodes[i].source for i in members}
-    grams = {}
-    for i in members:
-        own = _own_words(by_id[nodes[i].claim.article].article.claim_text(nodes[i].claim))
-        grams[i] = shingles(own) if len(own.split()) >= VERBATIM_MIN_WORDS else frozenset()
-    for x, i in enumerate(members):
-        for j in members[x + 1 :]:
-            if key[i] != key[j] and grams[i] and grams[j] and \
-                    containment(grams[i], grams[j]) >= VERBATIM_CLAIM:
-                old, new = key[j], key[i]
-                key = {k: (new if v == old else v) for k, v in key.items()}
-    return key
-
-
-def _specific_units(context: ClaimContext) -> frozenset[str]:
-    return frozenset(f"{q.kind}:{q.unit}" for q in context.quantities()
-                     if q.kind in SPECIFIC_KINDS and q.unit not in GENERIC_UNITS)
-
-
-def _fact_order(fact: Fact) -> tuple[int, int, int, float, int]:
-    first = min((c.sentence if c.sentence is not None else -1) for c in fact.claims)
-    status = {"agreed": 0, "disputed": 1, "single": 2}[fact.status]
-    return (-fact.independent_sources, -fact.outlets, status, -fact.score, first)
-
-
-def _renumber(fact: Fact, number: int) -> Fact:
-    from dataclasses import replace
-
-    return replace(fact, id=f"F{number}")
-
-
-def _headline(analyses: Sequence[Analysis], nodes: Sequence[_Node],
-              scores: dict[tuple[int, int], float]) -> str:
-    """The article whose title is closest to all the other titles and claims."""
-    best: tuple[float, int, str] | None = None
-    for i, node in enumerate(nodes):
-        if node.claim.field != "title":
-            continue
-        total = sum(s for (a, b), s in scores.items() if i in (a, b))
-        key = (total, -i, node.claim.article)
-        if best is None or key > best:
-            best = key
-    return best[2] if best else analyses[0].article.id
-
-
-def _summary(facts: Sequence[Fact]) -> tuple[str, ...]:
-    chosen = [f for f in facts if f.status != "single"
-              and any(c.field == "text" for c in f.claims)]
-    if not chosen:
-        chosen = [f for f in facts if any(c.field == "text" for c in f.claims)]
-    return tuple(f.id for f in chosen[:SUMMARY_FACTS])
-
-
-def _entities(analyses: Sequence[Analysis]) -> tuple[StoryEntity, ...]:
-    mentions: dict[str, list[Mention]] = defaultdict(list)
-    labels: dict[str, Counter[str]] = defaultdict(Counter)
-    names: dict[str, Counter[str]] = defaultdict(Counter)
-    for a in analyses:
-        for e in a.entities:
-            key = e.key
-            mentions[key].append(Mention(a.article.id, e.sentence, e.start, e.end))
-            labels[key][e.label] += 1
-            names[key][_POSSESSIVE.sub("", a.text_of(e.start, e.end))] += 1
-    result = [
-        StoryEntity(key, labels[key].most_common(1)[0][0],
-                    max(names[key].items(), key=lambda kv: (kv[1], len(kv[0]), kv[0]))[0],
-                    tuple(found))
-        for key, found in mentions.items()
-    ]
-    result.sort(key=lambda e: (-len({m.article for m in e.mentions}), -len(e.mentions), e.key))
-    return tuple(result)
-
-
-_POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
-
-
-def _timeline(analyses: Sequence[Analysis]) -> tuple[TimelineEntry, ...]:
-    by_value: dict[str, list[Mention]] = defaultdict(list)
-    seen: set[tuple[str, str, int]] = set()
-    for a in analyses:
-        for d in a.dates:
-            # one entry per sentence and date ("Sept 21" and "on Monday" in one sentence)
-            if d.value and (d.value, a.article.id, d.sentence) not in seen:
-                seen.add((d.value, a.article.id, d.sentence))
-                by_value[d.value].append(Mention(a.article.id, d.sentence, d.start, d.end))
-    return tuple(TimelineEntry(v, tuple(m)) for v, m in sorted(by_value.items()))

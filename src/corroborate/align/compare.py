@@ -28,7 +28,7 @@ from corroborate.align.features import (
     without_number_evidence,
 )
 from corroborate.align.lineage import containment, find_lineages, same_outlet, shingles
-from corroborate.align.propositions import PropositionSplitter
+from corroborate.align.propositions import PropositionSplitter, Splitter
 from corroborate.align.scorer import PairScorer, load_default_scorer
 from corroborate.embed import Embedder, MiniLMEmbedder
 from corroborate.errors import UsageError
@@ -88,13 +88,15 @@ class Comparer:
     analyses. ``threshold`` overrides :data:`GROUP_THRESHOLD`, the score two claims need to
     state one fact."""
 
+    diff_min_score = DIFF_MIN_SCORE
+
     def __init__(self, embedder: Embedder | None = None, scorer: PairScorer | None = None, *,
                  threshold: float | None = None,
-                 splitter: PropositionSplitter | None = None) -> None:
+                 splitter: Splitter | None = None) -> None:
         self.embedder: Embedder = embedder if embedder is not None else MiniLMEmbedder()
         self.scorer = scorer if scorer is not None else load_default_scorer()
         self.threshold = GROUP_THRESHOLD if threshold is None else threshold
-        self.splitter = splitter if splitter is not None else PropositionSplitter()
+        self.splitter: Splitter = splitter if splitter is not None else PropositionSplitter()
 
     @property
     def name(self) -> str:
@@ -120,8 +122,7 @@ class Comparer:
                        _specific_units(ClaimContext(c, by_id[c.article])))
                  for c, s in zip(claims, statements, strict=True)]
         scores = self._pair_scores(nodes)
-        groups = _support_groups(nodes, scores, self.threshold)
-        groups, joins = _join_number_disputes(nodes, groups, scores, by_id)
+        groups, joins = self._groups(nodes, scores, by_id)
 
         facts = [self._fact(nodes, group, scores, by_id, joins) for group in groups]
         facts.sort(key=_fact_order)
@@ -132,6 +133,13 @@ class Comparer:
             headline=_headline(analyses, nodes, scores),
             summary=_summary(facts), aligner=self.name,
         )
+
+    def _groups(self, nodes: Sequence[_Node], scores: dict[tuple[int, int], float],
+                by_id: dict[str, Analysis]) -> tuple[list[list[int]], set[tuple[int, int]]]:
+        """The claims of each fact (node indices), and the pairs joined for a number dispute
+        (compared value by value whatever their score)."""
+        groups = _support_groups(nodes, scores, self.threshold)
+        return _join_number_disputes(nodes, groups, scores, by_id)
 
     # -- scoring ----------------------------------------------------------------------------
     def _pair_scores(self, nodes: Sequence[_Node]) -> dict[tuple[int, int], float]:
@@ -203,7 +211,7 @@ class Comparer:
                 if sources[i] == sources[j]:
                     continue
                 # only claims that clearly state the same thing are compared value by value
-                if scores.get((i, j), 0.0) < DIFF_MIN_SCORE and (i, j) not in joins:
+                if scores.get((i, j), 0.0) < self.diff_min_score and (i, j) not in joins:
                     continue
                 found.extend(differences_between(ClaimContext(a.claim, by_id[a.claim.article]),
                                                  ClaimContext(b.claim, by_id[b.claim.article])))

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from corroborate.model import Analysis, Claim
 
@@ -204,6 +204,12 @@ def split_parsed(doc: Any, offset: int) -> list[Part]:
             anchor = (offset + doc[left].idx, offset + noun.idx + len(noun.text))
         parts.append(Part(tuple((offset + a, offset + b) for a, b in ranges), anchor))
     return parts
+
+
+class Splitter(Protocol):
+    """What the comparer needs to cut articles into claims (:class:`PropositionSplitter`)."""
+
+    def split(self, analyses: Sequence[Analysis]) -> list[list[Proposition]]: ...
 
 
 class PropositionSplitter:
