@@ -15,13 +15,7 @@ import re
 from collections.abc import Sequence
 
 from corroborate.align import Comparer as CurrentComparer
-from corroborate.align.compare import (
-    DISPUTE_LINK,
-    GENERIC_UNITS,
-    SPECIFIC_KINDS,
-    _Node,
-)
-from corroborate.align.differences import ClaimContext, quantity_differences
+from corroborate.align.compare import DISPUTE_LINK, _Node, figures_conflict
 from corroborate.align.propositions import Proposition
 from corroborate.embed import Embedder
 from corroborate.model import Analysis, Claim
@@ -221,11 +215,7 @@ def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
             continue
         if nodes[i].source == nodes[j].source:
             continue
-        a = ClaimContext(nodes[i].claim, by_id[nodes[i].claim.article])
-        b = ClaimContext(nodes[j].claim, by_id[nodes[j].claim.article])
-        specific = [d for d in quantity_differences(a, b, SPECIFIC_KINDS)
-                    if d.label not in GENERIC_UNITS]
-        if not specific:
+        if not figures_conflict(nodes[i], nodes[j], by_id):
             continue
         keep, drop = (gi, gj) if gi < gj else (gj, gi)
         merged[keep] = sorted(merged[keep] + merged[drop])

@@ -297,6 +297,15 @@ def _support_groups(nodes: Sequence[_Node], scores: dict[tuple[int, int], float]
     return sorted((sorted(m) for m in kept), key=lambda m: m[0])
 
 
+def figures_conflict(a: _Node, b: _Node, by_id: dict[str, Analysis]) -> bool:
+    """True when two claims give conflicting figures for the same specific thing (a count,
+    a duration or a measure of something other than "time" or "thing")."""
+    left = ClaimContext(a.claim, by_id[a.claim.article])
+    right = ClaimContext(b.claim, by_id[b.claim.article])
+    return any(d.label not in GENERIC_UNITS
+               for d in quantity_differences(left, right, SPECIFIC_KINDS))
+
+
 def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
                           scores: dict[tuple[int, int], float], by_id: dict[str, Analysis]
                           ) -> tuple[list[list[int]], set[tuple[int, int]]]:
@@ -317,11 +326,7 @@ def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
             continue
         if nodes[i].source == nodes[j].source or nodes[i].claim.article == nodes[j].claim.article:
             continue
-        a = ClaimContext(nodes[i].claim, by_id[nodes[i].claim.article])
-        b = ClaimContext(nodes[j].claim, by_id[nodes[j].claim.article])
-        specific = [d for d in quantity_differences(a, b, SPECIFIC_KINDS)
-                    if d.label not in GENERIC_UNITS]
-        if not specific:
+        if not figures_conflict(nodes[i], nodes[j], by_id):
             continue
         added.append([i, j])
         joins.add((i, j))
