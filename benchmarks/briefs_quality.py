@@ -6,7 +6,12 @@ Gold sets (``corroborate.claims-gold/1``):
 - dev: ``../shared/data/claims/*.gold.json`` (4 BASIL events, shared);
 - tune: ``benchmarks/data/claims/tune/*.gold.json`` (5 BASIL events, ours, used for choices);
 - held-out: ``benchmarks/data/claims/heldout/*.gold.json`` (3 BASIL events, ours, never used for
-  any choice: report only).
+  any choice: report only);
+- examples: ``benchmarks/data/claims/examples/*.gold.json`` (the three bundled example stories,
+  written from the articles alone; report only).
+
+Comparers: the shipped one (claims from the parse, the feature scorer, the pair model), the same
+without the pair model (``--ablation``), and the v1 peer.
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/briefs_quality.py [--misses] [--json FILE]
 
@@ -31,8 +36,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--misses", action="store_true", help="list what each brief gets wrong")
     parser.add_argument("--json", help="write the figures to this file")
-    parser.add_argument("--sets", default="dev,tune,heldout")
+    parser.add_argument("--sets", default="dev,tune,heldout,examples")
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--ablation", action="store_true",
+                        help="also run the comparer without the pair model")
     args = parser.parse_args()
     if not (SHARED / "claims").is_dir():
         print(f"{SHARED / 'claims'} not found: the shared corpus is needed", file=sys.stderr)
@@ -43,21 +50,31 @@ def main() -> int:
     from corroborate.analyze import Analyzer
     from corroborate.embed import MiniLMEmbedder
     from corroborate.evaluate_briefs import briefs_table, evaluate_briefs, load_gold
-    from corroborate.ingest import IngestOptions, Rejection, read_one
+    from corroborate.ingest import IngestOptions, Rejection, read_inputs, read_one
 
     sets = {
         "dev": sorted((SHARED / "claims").glob("*.gold.json")),
         "tune": sorted((ROOT / "benchmarks/data/claims/tune").glob("*.gold.json")),
         "heldout": sorted((ROOT / "benchmarks/data/claims/heldout").glob("*.gold.json")),
+        "examples": sorted((ROOT / "benchmarks/data/claims/examples").glob("*.gold.json")),
     }
     chosen = [s for s in args.sets.split(",") if s]
     golds = {name: [load_gold(p) for p in sets[name]] for name in chosen}
     wanted = {aid for gs in golds.values() for g in gs for aid in g.articles.values()}
     articles = [a for a in read_one(str(SHARED / "basil/articles.jsonl"), IngestOptions())
                 if not isinstance(a, Rejection) and a.metadata.get("id") in wanted]
+    if "examples" in chosen:
+        before = Path.cwd()
+        os.chdir(ROOT)  # the gold names the examples by their paths from the repository root
+        try:
+            articles += [a for a in read_inputs(["examples"]) if not isinstance(a, Rejection)]
+        finally:
+            os.chdir(before)
     analyses = list(Analyzer().analyze_many(articles))
     embedder = MiniLMEmbedder()
     comparers = [Comparer(embedder)]
+    if args.ablation:
+        comparers.append(Comparer(embedder, use_pair_model=False))
     if not args.no_peer:
         comparers.append(PeerComparer(embedder))
     report = {}

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from corroborate.align import Comparer as CurrentComparer
-from corroborate.align.compare import DISPUTE_LINK, _Node, figures_conflict
+from corroborate.align.compare import DISPUTE_LINK, Joins, _Node, figures_conflict
 from corroborate.align.propositions import Proposition
 from corroborate.embed import Embedder
 from corroborate.model import Analysis, Claim
@@ -31,14 +31,15 @@ class Comparer(CurrentComparer):
     diff_min_score = DIFF_MIN_SCORE
 
     def __init__(self, embedder: Embedder | None = None) -> None:
-        super().__init__(embedder, threshold=GROUP_THRESHOLD, splitter=SentenceSplitter())
+        super().__init__(embedder, threshold=GROUP_THRESHOLD, splitter=SentenceSplitter(),
+                         use_pair_model=False)
 
     @property
     def name(self) -> str:
         return f"corroborate-aligner/1 (v1 peer)+{self.embedder.name}"
 
     def _groups(self, nodes: Sequence[_Node], scores: dict[tuple[int, int], float],
-                by_id: dict[str, Analysis]) -> tuple[list[list[int]], set[tuple[int, int]]]:
+                by_id: dict[str, Analysis]) -> tuple[list[list[int]], Joins]:
         groups = _group(nodes, _links(nodes, scores, self.threshold), scores, self.threshold)
         return _join_number_disputes(nodes, groups, scores, by_id)
 
@@ -223,4 +224,4 @@ def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
         joins.add((i, j))
         for k in merged[keep]:
             group_of[k] = keep
-    return [g for g, ok in zip(merged, alive, strict=True) if ok], joins
+    return [g for g, ok in zip(merged, alive, strict=True) if ok], {k: () for k in joins}

@@ -203,3 +203,35 @@ def test_real_model_rate_decision(example_briefs) -> None:  # type: ignore[no-un
     assert sales.status == "disputed"
     meridian = [lin for lin in brief.lineages if len(lin.articles) == 2]
     assert meridian, "two articles of one outlet are one source"
+
+
+def test_figure_slots_are_clause_bounded(analyzer) -> None:  # type: ignore[no-untyped-def]
+    from corroborate.align.differences import figure_slots
+
+    analysis = analyzer.analyze(make_article(
+        "The campaign paid $3,544.00 at Mariel's Boutique, and $5,687.75 on Martha's Vineyard "
+        "Holistic Retreat."))
+    slots = {s.quantity.value: s for s in figure_slots(whole(analysis))}
+    assert {"mariel", "boutique"} <= slots[3544.0].words
+    assert "vineyard" not in slots[3544.0].words  # the clause after "and" is another slot
+    assert {"martha", "vineyard", "holistic", "retreat"} <= slots[5687.75].words
+
+
+def test_one_slot_two_values_in_differently_worded_claims(analyzer, comparer) -> None:  # type: ignore[no-untyped-def]
+    a = analyzer.analyze(make_article(
+        "Expenses charged to the campaign included $3,544.00 at Mariel's Boutique and "
+        "$5,687.75 on Martha's Vineyard Holistic Retreat, records show.", "The Post"))
+    b = analyzer.analyze(make_article(
+        "In 2008, Mr. Jackson used the money for things like a $466.30 dinner at CityZen in "
+        "Washington and a $5,587.75 vacation at the Martha's Vineyard Holistic Retreat.",
+        "The Times"))
+    brief = comparer.compare([a, b])
+    diffs = [d for f in brief.facts for d in f.differences if d.kind == "quantity"]
+    retreat = [d for d in diffs if "5687.75 USD" in {v.value for v in d.values}]
+    assert retreat, f"no dispute over the retreat: {[d.values for d in diffs]}"
+    assert {v.value for v in retreat[0].values} == {"5687.75 USD", "5587.75 USD"}
+    assert "vineyard" in retreat[0].slot and not retreat[0].compatible
+    fact = next(f for f in brief.facts if retreat[0] in f.differences)
+    assert fact.status == "disputed"
+    # the other figures of the two lists are other slots: no dispute between them
+    assert not any({"3544 USD", "466.3 USD"} <= {v.value for v in d.values} for d in diffs)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from corroborate.ingest import read_inputs
 from corroborate.model import Analysis, Article
@@ -114,6 +116,23 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
          'it," he said.', ["Tom Park"]),
         ('The café owner said "we are sad" on Tuesday.', ["The café owner"]),
         ('Lee said Park would attend. "It is settled," he added.', ["Lee"]),
+        # a quotation running over lines of one sentence each, its cue at the end
+        ('Officials met on Friday.\n\u201cIt\u2019s very simple.\nIf they were culpable, they '
+         'should be held accountable,\u201d Charles Schumer said.', ["Charles Schumer"]),
+        # the name set off after a role that holds another name
+        ('A spokesman for Mr. Hunter, Michael Harrison, said Tuesday that the congressman '
+         '\u201cbelieves this action is purely politically motivated.\u201d',
+         ["Michael Harrison"]),
+        ('However, one of her lawyers, Tom Kirsch, says the plea agreement "does not '
+         'contemplate a sentence of that length."', ["Tom Kirsch"]),
+        # a definite title: the person the story is about
+        ('Rep. Blake Farenthold resigned on Friday. Blake Farenthold had settled a suit. '
+         'Lauren Greene accused Farenthold of misconduct. \u201cI had no idea how to run a '
+         'congressional office,\u201d the four-term congressman said in December.',
+         ["Blake Farenthold"]),
+        # a short quotation inside what a reporting verb reports is speech, not a scare quote
+        ('Vega contended that there was a "rush to indict" after the investigation.',
+         ["Vega"]),
     ],
 )
 def test_speakers_of_pronoun_and_cue_less_quotes(analyzer, text: str,  # type: ignore[no-untyped-def]
@@ -131,3 +150,32 @@ def test_dates_follow_tense(analyzer) -> None:  # type: ignore[no-untyped-def]
     assert values["March 2"] == "2027-03-02"
     assert values["March 20"] == "2025-03-20"
     assert "2026-03-13" in values.values()
+
+
+def test_quote_spans_over_lines_and_paragraphs() -> None:
+    from corroborate.analyze.quote_spans import find_quote_spans
+
+    # one sentence per line, the quotation closed two lines later: one span
+    text = "\u201cThey came from Florida.\nI am confident,\u201d she said.\nNext line."
+    spans = [s for s in find_quote_spans(text) if not s.is_term]
+    assert len(spans) == 1
+    assert text[spans[0].start:spans[0].end] == "They came from Florida.\nI am confident,"
+    # the news convention: the next paragraph opens with its own mark
+    text = "\u201cWe will rebuild.\n\u201cIt will take years,\u201d he said."
+    spans = find_quote_spans(text)
+    assert [text[s.start:s.end] for s in spans] == ["We will rebuild.", "It will take years,"]
+    # an opening mark never closed: ends at its paragraph
+    text = "\u201cAn unclosed remark here.\nA plain line.\nAnother plain line."
+    spans = find_quote_spans(text)
+    assert [text[s.start:s.end] for s in spans] == ["An unclosed remark here."]
+
+
+@given(st.text(alphabet=st.sampled_from(list('ab "\u201c\u201d\n.,')), max_size=60))
+def test_quote_spans_are_ordered_and_inside_the_text(text: str) -> None:
+    from corroborate.analyze.quote_spans import find_quote_spans
+
+    previous = -1
+    for span in find_quote_spans(text):
+        assert 0 <= span.open < span.start <= span.end <= span.close <= len(text)
+        assert span.open > previous
+        previous = span.open

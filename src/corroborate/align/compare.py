@@ -16,7 +16,10 @@ import numpy as np
 
 from corroborate.align.differences import (
     ClaimContext,
+    conflicting_figures,
     differences_between,
+    figure_difference,
+    figure_slots,
     merge_differences,
     quantity_differences,
 )
@@ -28,6 +31,7 @@ from corroborate.align.features import (
     without_number_evidence,
 )
 from corroborate.align.lineage import containment, find_lineages, same_outlet, shingles
+from corroborate.align.pair_model import CONFLICT, SAME, PairModel
 from corroborate.align.propositions import PropositionSplitter, Splitter
 from corroborate.align.scorer import PairScorer, load_default_scorer
 from corroborate.embed import Embedder, MiniLMEmbedder
@@ -56,6 +60,8 @@ CANDIDATE_COSINE = 0.75
 # SUPPORT_MARGIN of its own best match back (chosen on the dev and tune claim gold).
 GROUP_THRESHOLD = 0.5
 SUPPORT_MARGIN = 0.1
+# ... the same with the pair model's scores (chosen on dev + tune claim gold, 0.35-0.5 swept)
+MODEL_GROUP_THRESHOLD = 0.4
 # Two facts are joined into one disputed fact when claims of each, related at least this much,
 # give conflicting figures for the same specific thing (see _join_number_disputes).
 DISPUTE_LINK = 0.45
@@ -71,8 +77,28 @@ VERBATIM_MIN_WORDS = 12
 SPECIFIC_KINDS = frozenset({"count", "duration", "measure"})
 GENERIC_UNITS = frozenset({"time", "thing", "one", "other", "way", "part"})
 CANDIDATES_PER_ARTICLE = 2
+# The learned pair model re-reads, for each claim and each other article, the RESCORE_PER_ARTICLE
+# candidates the feature scorer ranks highest (when it gives them at least RESCORE_MIN); a pair
+# it reads scores P(same) + P(conflict): both mean the claims state one fact. Pairs it does not
+# read keep the feature score, damped by UNREAD_DAMPING so that they never outrank a pair it
+# read and found related.
+RESCORE_PER_ARTICLE = 2
+# A pair the model reads scores MODEL_WEIGHT x its reading + the rest x the feature score.
+MODEL_WEIGHT = 1.0
+RESCORE_MIN = 0.05
+UNREAD_DAMPING = 0.5
+# At most this many pairs are read by the pair model per comparison (the highest feature scores
+# first; about 5 s on 2 cores): in a large story the rest keep their feature score.
+MAX_MODEL_PAIRS = 1200
 SUMMARY_FACTS = 5
 MAX_ARTICLES = 200
+
+
+# Pairs of claims joined for a dispute: () to compare them value by value, or the
+# differences found for them (see Comparer._join_slot_disputes).
+Joins = dict[tuple[int, int], tuple[Difference, ...]]
+# Two figures' windows must be this related (pair model: same + conflict) to fill one slot.
+SLOT_RELATED = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +107,7 @@ class _Node:
     statement: Statement
     source: str  # the independent-source key of this claim (lineage, or a cited outlet)
     units: frozenset[str] = frozenset()  # specific units of its figures ("minute", "firefighter")
+    text: str = ""  # what the models read: the claim's words (a clause with its noun)
 
 
 class Comparer:
@@ -89,18 +116,26 @@ class Comparer:
     state one fact."""
 
     diff_min_score = DIFF_MIN_SCORE
+    model_weight = MODEL_WEIGHT
 
     def __init__(self, embedder: Embedder | None = None, scorer: PairScorer | None = None, *,
                  threshold: float | None = None,
-                 splitter: Splitter | None = None) -> None:
+                 splitter: Splitter | None = None,
+                 pair_model: PairModel | None = None, use_pair_model: bool = True) -> None:
         self.embedder: Embedder = embedder if embedder is not None else MiniLMEmbedder()
         self.scorer = scorer if scorer is not None else load_default_scorer()
-        self.threshold = GROUP_THRESHOLD if threshold is None else threshold
         self.splitter: Splitter = splitter if splitter is not None else PropositionSplitter()
+        self.pair_model: PairModel | None = (
+            (pair_model if pair_model is not None else
+             PairModel(precision=getattr(self.embedder, "precision", "auto")))
+            if use_pair_model else None)
+        default = GROUP_THRESHOLD if self.pair_model is None else MODEL_GROUP_THRESHOLD
+        self.threshold = default if threshold is None else threshold
 
     @property
     def name(self) -> str:
-        return f"corroborate-aligner/2+{self.embedder.name}"
+        model = "+pair-model" if self.pair_model is not None else ""
+        return f"corroborate-aligner/2+{self.embedder.name}{model}"
 
     def compare(self, analyses: Sequence[Analysis]) -> Brief:
         analyses = _unique(analyses)
@@ -119,8 +154,8 @@ class Comparer:
         embeddings = self.embedder.embed(texts)
         statements = [prepare(t, e) for t, e in zip(texts, embeddings, strict=True)]
         nodes = [_Node(c, s, _source_key(c, by_id, lineage_of),
-                       _specific_units(ClaimContext(c, by_id[c.article])))
-                 for c, s in zip(claims, statements, strict=True)]
+                       _specific_units(ClaimContext(c, by_id[c.article])), t)
+                 for c, s, t in zip(claims, statements, texts, strict=True)]
         scores = self._pair_scores(nodes)
         groups, joins = self._groups(nodes, scores, by_id)
 
@@ -135,11 +170,64 @@ class Comparer:
         )
 
     def _groups(self, nodes: Sequence[_Node], scores: dict[tuple[int, int], float],
-                by_id: dict[str, Analysis]) -> tuple[list[list[int]], set[tuple[int, int]]]:
-        """The claims of each fact (node indices), and the pairs joined for a number dispute
-        (compared value by value whatever their score)."""
+                by_id: dict[str, Analysis]) -> tuple[list[list[int]], Joins]:
+        """The claims of each fact (node indices), and the pairs joined for a dispute: compared
+        value by value whatever their score (an empty tuple), or with the differences found
+        for them."""
         groups = _support_groups(nodes, scores, self.threshold)
-        return _join_number_disputes(nodes, groups, scores, by_id)
+        groups, joins = _join_number_disputes(nodes, groups, scores, by_id)
+        return self._join_slot_disputes(nodes, groups, joins, by_id)
+
+    def _join_slot_disputes(self, nodes: Sequence[_Node], groups: list[list[int]], joins: Joins,
+                            by_id: dict[str, Analysis]) -> tuple[list[list[int]], Joins]:
+        """Figures that fill one slot with two values, however differently the rest of their
+        claims reads ("$5,687.75 on Martha's Vineyard Holistic Retreat" in a list of purchases
+        vs "a $5,587.75 vacation at the Martha's Vineyard Holistic Retreat"): figures of one
+        unit whose clause windows share a word, read by the pair model (the two windows must
+        state one fact, possibly with conflicting values). Each figure joins one dispute at
+        most, the most certain first."""
+        if self.pair_model is None:
+            return groups, joins
+        contexts = {i: ClaimContext(n.claim, by_id[n.claim.article]) for i, n in enumerate(nodes)
+                    if n.claim.field == "text"}
+        slots = {i: figs for i, c in contexts.items() if (figs := figure_slots(c))}
+        with_figures = sorted(slots)
+        candidates = []
+        for x, i in enumerate(with_figures):
+            for j in with_figures[x + 1:]:
+                a, b = nodes[i], nodes[j]
+                if a.claim.article == b.claim.article or a.source == b.source:
+                    continue
+                for sa, sb in conflicting_figures(contexts[i], slots[i], contexts[j], slots[j]):
+                    candidates.append((i, j, sa, sb))
+        if not candidates:
+            return groups, joins
+        text = {aid: a.article.text for aid, a in by_id.items()}
+        probs = self.pair_model.probabilities([
+            (mask_figures(text[nodes[i].claim.article][sa.start:sa.end]),
+             mask_figures(text[nodes[j].claim.article][sb.start:sb.end]))
+            for i, j, sa, sb in candidates])
+        related = probs[:, SAME] + probs[:, CONFLICT]
+        together = {(min(i, j), max(i, j)) for g in groups for x, i in enumerate(g)
+                    for j in g[x + 1:]}
+        used: set[tuple[str, int]] = set()
+        joins = dict(joins)
+        added: list[list[int]] = []
+        for k in np.argsort(-related, kind="stable").tolist():
+            if related[k] < SLOT_RELATED:
+                break
+            i, j, sa, sb = candidates[k]
+            keys = ((nodes[i].claim.article, sa.quantity.start),
+                    (nodes[j].claim.article, sb.quantity.start))
+            if keys[0] in used or keys[1] in used:
+                continue
+            used.update(keys)
+            found = figure_difference(contexts[i], sa, contexts[j], sb)
+            joins[(i, j)] = (*joins.get((i, j), ()), found)
+            if (i, j) not in together:
+                added.append([i, j])
+                together.add((i, j))
+        return [*groups, *added], joins
 
     # -- scoring ----------------------------------------------------------------------------
     def _pair_scores(self, nodes: Sequence[_Node]) -> dict[tuple[int, int], float]:
@@ -186,12 +274,39 @@ class Comparer:
         rows = [without_number_evidence(pair_features(nodes[i].statement, nodes[j].statement,
                                                       idf)) for i, j in pairs]
         probs = self.scorer.probabilities(rows)
-        return {pair: float(p) for pair, p in zip(pairs, probs, strict=True)}
+        scores = {pair: float(p) for pair, p in zip(pairs, probs, strict=True)}
+        if self.pair_model is not None:
+            scores = self._rescore(nodes, scores)
+        return scores
+
+    def _rescore(self, nodes: Sequence[_Node], scores: dict[tuple[int, int], float]
+                 ) -> dict[tuple[int, int], float]:
+        """The learned pair model's reading of each claim's strongest candidates in every
+        other article (see :data:`RESCORE_PER_ARTICLE`)."""
+        assert self.pair_model is not None
+        ranked: dict[tuple[int, str], list[tuple[float, tuple[int, int]]]] = defaultdict(list)
+        for (i, j), score in scores.items():
+            if score >= RESCORE_MIN:
+                ranked[(i, nodes[j].claim.article)].append((score, (i, j)))
+                ranked[(j, nodes[i].claim.article)].append((score, (i, j)))
+        top = {pair for found in ranked.values()
+               for _, pair in sorted(found, reverse=True)[:RESCORE_PER_ARTICLE]}
+        by_score = sorted(top, key=lambda pair: (-scores[pair], pair))
+        chosen = sorted(by_score[:MAX_MODEL_PAIRS])
+        probs = self.pair_model.probabilities([(mask_figures(nodes[i].text),
+                                                mask_figures(nodes[j].text)) for i, j in chosen])
+        over_budget = set(by_score[MAX_MODEL_PAIRS:])
+        result = {pair: score if pair in over_budget else score * UNREAD_DAMPING
+                  for pair, score in scores.items()}
+        w = self.model_weight
+        for pair, row in zip(chosen, probs, strict=True):
+            result[pair] = w * float(row[SAME] + row[CONFLICT]) + (1 - w) * scores[pair]
+        return result
 
     # -- facts ------------------------------------------------------------------------------
     def _fact(self, nodes: Sequence[_Node], group: list[int],
               scores: dict[tuple[int, int], float], by_id: dict[str, Analysis],
-              joins: set[tuple[int, int]]) -> Fact:
+              joins: Joins) -> Fact:
         rank = {aid: k for k, aid in enumerate(by_id)}  # input order of the articles
         members = sorted(group, key=lambda i: (rank[nodes[i].claim.article], i))
         claims = tuple(nodes[i].claim for i in members)
@@ -210,8 +325,12 @@ class Comparer:
                 a, b = nodes[i], nodes[j]
                 if sources[i] == sources[j]:
                     continue
+                forced = joins.get((i, j))
+                if forced:
+                    found.extend(forced)
+                    continue
                 # only claims that clearly state the same thing are compared value by value
-                if scores.get((i, j), 0.0) < self.diff_min_score and (i, j) not in joins:
+                if scores.get((i, j), 0.0) < self.diff_min_score and forced is None:
                     continue
                 found.extend(differences_between(ClaimContext(a.claim, by_id[a.claim.article]),
                                                  ClaimContext(b.claim, by_id[b.claim.article])))
@@ -308,7 +427,7 @@ def figures_conflict(a: _Node, b: _Node, by_id: dict[str, Analysis]) -> bool:
 
 def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
                           scores: dict[tuple[int, int], float], by_id: dict[str, Analysis]
-                          ) -> tuple[list[list[int]], set[tuple[int, int]]]:
+                          ) -> tuple[list[list[int]], Joins]:
     """Add a fact for two related claims (score ≥ :data:`DISPUTE_LINK`) of different sources
     that give conflicting figures for the same specific thing ("about 30 minutes" vs "about
     25 minutes"; "120 firefighters" vs "150"), unless one fact already holds both: outlets
@@ -316,7 +435,7 @@ def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
     reader needs to see. The claims keep their other facts (a claim may support several)."""
     together = {(min(i, j), max(i, j)) for g in groups for x, i in enumerate(g) for j in g[x + 1:]}
     added: list[list[int]] = []
-    joins: set[tuple[int, int]] = set()
+    joins: Joins = {}
     claimed: set[int] = set()
     for (i, j), score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
         cosine = float(nodes[i].statement.embedding.vector @ nodes[j].statement.embedding.vector)
@@ -329,11 +448,21 @@ def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
         if not figures_conflict(nodes[i], nodes[j], by_id):
             continue
         added.append([i, j])
-        joins.add((i, j))
+        joins[(i, j)] = ()
         claimed.update((i, j))
     # a claim alone in its fact now stands in the dispute's fact
     kept = [g for g in groups if not any(set(g) <= set(pair) for pair in added)]
     return [*kept, *added], joins
+
+
+_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def mask_figures(text: str) -> str:
+    """The text with every figure written as "N": whether two claims state one fact is read
+    without their figures (which differ exactly where outlets disagree), as the feature scorer
+    leaves out its number evidence for grouping; the values are compared afterwards."""
+    return _FIGURE.sub("N", text)
 
 
 _QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from corroborate.analyze.dates import MONTHS
 from corroborate.analyze.numbers import SMALL
@@ -419,15 +419,123 @@ def differences_between(a: ClaimContext, b: ClaimContext) -> list[Difference]:
 
 
 def merge_differences(found: Sequence[Difference]) -> list[Difference]:
-    """One difference per (kind, label) listing each claim's value once."""
-    merged: dict[tuple[str, str], list[DifferenceValue]] = {}
-    compatible: dict[tuple[str, str], bool] = {}
+    """One difference per (kind, label, slot) listing each claim's value once."""
+    merged: dict[tuple[str, str, str], list[DifferenceValue]] = {}
+    compatible: dict[tuple[str, str, str], bool] = {}
     for d in found:
-        values = merged.setdefault((d.kind, d.label), [])
-        compatible[(d.kind, d.label)] = compatible.get((d.kind, d.label), True) and d.compatible
+        key = (d.kind, d.label, d.slot)
+        values = merged.setdefault(key, [])
+        compatible[key] = compatible.get(key, True) and d.compatible
         for v in d.values:
             if all((w.claim, w.start) != (v.claim, v.start) for w in values):
                 values.append(v)
-    return [Difference(kind, label, tuple(values),  # type: ignore[arg-type]
-                       compatible=compatible[(kind, label)])
-            for (kind, label), values in merged.items()]
+    result = [Difference(kind, label, tuple(values), slot,  # type: ignore[arg-type]
+                         compatible=compatible[(kind, label, slot)])
+              for (kind, label, slot), values in merged.items()]
+    # the same values found both by comparing two claims and as one slot across claims (a
+    # wire copy's claim beside the original's): one difference, named by its more precise slot
+    # ("quantity: person (killed)")
+    by_values: dict[tuple[str, str, frozenset[str]], list[Difference]] = {}
+    for d in result:
+        by_values.setdefault((d.kind, d.label, frozenset(v.value for v in d.values)),
+                             []).append(d)
+    joined = []
+    for same in by_values.values():
+        values = [v for d in same for v in d.values]
+        unique = [v for k, v in enumerate(values)
+                  if all((w.claim, w.start) != (v.claim, v.start) for w in values[:k])]
+        joined.append(replace(same[0], values=tuple(unique),
+                              slot=max((d.slot for d in same), key=len),
+                              compatible=all(d.compatible for d in same)))
+    return joined
+
+
+# -- figures in one slot across differently worded claims -----------------------------------
+
+_WINDOW_STOP = re.compile(r"[;:()\[\]—–]|,\s|\band\b|\bbut\b|\bwhile\b|\bwhich\b")
+WINDOW_WORDS_BEFORE = 5
+WINDOW_WORDS_AFTER = 7
+_SLOT_STOPWORDS = frozenset([
+    "a", "an", "the", "of", "to", "in", "on", "at", "for", "by", "with", "from", "as", "is", "was",
+    "were", "be", "been", "are", "has", "have", "had", "that", "this", "its", "his", "her", "their",
+    "he", "she", "they", "it", "said", "says", "about", "more", "than", "over", "least", "some",
+    "nearly", "almost", "around", "roughly", "approximately", "up", "worth", "total", "all",
+])
+
+
+@dataclass(frozen=True, slots=True)
+class FigureSlot:
+    """A figure with the words around it inside its clause: what the figure is of ("$5,687.75
+    on Martha's Vineyard Holistic Retreat")."""
+
+    quantity: Quantity
+    start: int  # the window, in the article's text
+    end: int
+    words: frozenset[str]  # its content words (lower case, figures left out)
+
+
+def figure_slots(context: ClaimContext) -> list[FigureSlot]:
+    """Each figure of the claim with the clause-bounded window of words around it."""
+    text = context.analysis.article.text
+    result = []
+    for q in context.quantities():
+        lo = max(context.claim.start, q.start - 200)
+        before = text[lo:q.start]
+        cut = max((m.end() for m in _WINDOW_STOP.finditer(before)), default=0)
+        before_words = list(re.finditer(r"\S+", before[cut:]))[-WINDOW_WORDS_BEFORE:]
+        start = lo + cut + before_words[0].start() if before_words else q.start
+        after = text[q.end:min(context.claim.end, q.end + 200)]
+        stop = _WINDOW_STOP.search(after)
+        after = after[:stop.start()] if stop else after
+        after_words = list(re.finditer(r"\S+", after))[:WINDOW_WORDS_AFTER]
+        end = q.end + after_words[-1].end() if after_words else q.end
+        words = frozenset(
+            w.lower().rstrip("’'s") for w in re.findall(r"[A-Za-z][A-Za-z’'-]+",
+                                                     text[start:q.start] + " " + text[q.end:end])
+            if w.lower() not in _SLOT_STOPWORDS and len(w) > 2)
+        result.append(FigureSlot(q, start, end, words))
+    return result
+
+
+def conflicting_figures(a: ClaimContext, a_slots: Sequence[FigureSlot], b: ClaimContext,
+                        b_slots: Sequence[FigureSlot]) -> list[tuple[FigureSlot, FigureSlot]]:
+    """Pairs of figures of the same kind and unit, one per claim (``*_slots``: their
+    :func:`figure_slots`), whose values conflict beyond their hedges and whose windows share a
+    content word: candidates for one slot stated with two values, whatever else the claims
+    say."""
+    found = []
+    a_values = [_in_base_unit(s.quantity) for s in a_slots]
+    b_values = [_in_base_unit(s.quantity) for s in b_slots]
+
+    def states(values: list[tuple[str, float, float]], dim: str, value: float, tol: float
+               ) -> bool:
+        return any(d == dim and abs(v - value) <= max(t, tol) + 1e-9 for d, v, t in values)
+
+    for sa, (dim_a, va, ta) in zip(a_slots, a_values, strict=True):
+        if states(b_values, dim_a, va, ta):
+            continue  # b states a's figure too ("3.6% in October, from 4.1% in September")
+        for sb, (dim_b, vb, tb) in zip(b_slots, b_values, strict=True):
+            if dim_a != dim_b or abs(va - vb) <= max(ta, tb) + 1e-9:
+                continue
+            if states(a_values, dim_b, vb, tb):
+                continue
+            if not (sa.words & sb.words):
+                continue
+            if _mentions_number(b.text, sa.quantity.value) or \
+                    _mentions_number(a.text, sb.quantity.value):
+                continue
+            found.append((sa, sb))
+    return found
+
+
+def figure_difference(a: ClaimContext, sa: FigureSlot, b: ClaimContext, sb: FigureSlot
+                      ) -> Difference:
+    """The difference of two figures found to fill one slot; the slot names the unit and
+    the words the two windows share."""
+    qa, qb = sa.quantity, sb.quantity
+    shared = sorted(sa.words & sb.words, key=lambda w: (-len(w), w))[:3]
+    return Difference("quantity", _quantity_label(qa), (
+        a.value(qa.start, qa.end, _format_quantity(qa)),
+        b.value(qb.start, qb.end, _format_quantity(qb)),
+    ), f"quantity: {_quantity_label(qa)} ({' '.join(shared)})",
+        compatible=_within_bounds(qa, qb) or _within_bounds(qb, qa))

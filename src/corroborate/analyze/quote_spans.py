@@ -45,7 +45,7 @@ def _raw_spans(text: str) -> list[tuple[int, int, bool]]:
     n = len(text)
     while i < n:
         ch = text[i]
-        if ch == "\n" and open_at is not None:
+        if ch == "\n" and open_at is not None and not _runs_on(text, i, open_kind):
             # A quotation left open at a paragraph end ends there (it may go on in the next
             # paragraph, which then opens with its own mark).
             spans.append((open_at, i, False))
@@ -64,6 +64,35 @@ def _raw_spans(text: str) -> list[tuple[int, int, bool]]:
     if open_at is not None:
         spans.append((open_at, n, False))
     return spans
+
+
+RUN_ON_LINES = 4
+RUN_ON_CHARS = 1200
+
+
+def _runs_on(text: str, newline: int, open_kind: str) -> bool:
+    """Whether a quotation open at a line break goes on into the next line without a new
+    mark: text split into one sentence per line, where the quote closes a line or two
+    later. The next lines must open with no quotation mark of their own, and the next mark
+    met must be this quotation's closing one."""
+    rest = text[newline + 1 : newline + 1 + RUN_ON_CHARS]
+    lines = 0
+    for k, ch in enumerate(rest):
+        if ch == "\n":
+            lines += 1
+            if lines >= RUN_ON_LINES:
+                return False
+            continue
+        if open_kind == STRAIGHT:
+            if ch == STRAIGHT:
+                return not _can_open(rest, k) or k + 1 == len(rest)
+            if ch in OPENERS or ch in CLOSERS:
+                return False
+        elif ch in OPENERS or ch == STRAIGHT:
+            return False
+        elif ch in CLOSERS:
+            return True
+    return False
 
 
 def _can_open(text: str, i: int) -> bool:

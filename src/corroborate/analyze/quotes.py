@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from corroborate.analyze.quantities import singular
-from corroborate.analyze.quote_spans import QuoteSpan, find_quote_spans
+from corroborate.analyze.quote_spans import TERM_CUES, QuoteSpan, find_quote_spans
 from corroborate.analyze.sources import (
     SourceInfo,
     appositive_role,
@@ -114,6 +114,11 @@ def _looks_like_person_name(name: str) -> bool:
 
 
 _PERSONAL = {"he", "she", "him", "her", "i"}
+# Definite descriptions by office that news uses for the person a passage is about.
+_DEFINITE_TITLE = re.compile(
+    r"^the (?:[\w-]+ ){0,2}(?:congressman|congresswoman|senator|lawmaker|governor|mayor|"
+    r"president|prime minister|minister|chancellor|candidate|nominee|premier|legislator|"
+    r"representative|ex-congressman|former congressman)$", re.IGNORECASE)
 
 
 def _can_refer(pron: str, info: SourceInfo, p: SourceInfo) -> bool:
@@ -129,11 +134,14 @@ def _can_refer(pron: str, info: SourceInfo, p: SourceInfo) -> bool:
 class _Context:
     """Speakers seen so far, for pronouns and cue-less quotes."""
 
-    def __init__(self, subjects: Sequence[SourceInfo] = ()) -> None:
+    def __init__(self, subjects: Sequence[SourceInfo] = (),
+                 mentions: Sequence[SourceInfo] = ()) -> None:
         self.speakers: list[_Speaker] = []
         self.roles: dict[str, str] = {}
         # People who are the subject of a main clause, in text order: "King disagreed."
         self.subjects = list(subjects)
+        # Every naming of a person outside quotations, in text order.
+        self.mentions = list(mentions)
 
     def _person_before(self, offset: int, gender: str | None) -> SourceInfo | None:
         genders = {s.info.name: s.info.gender for s in self.speakers if s.info.gender}
@@ -146,7 +154,26 @@ class _Context:
             return mention
         return None
 
+    def _protagonist_before(self, offset: int) -> SourceInfo | None:
+        """The person named most often before ``offset`` (the latest of equals)."""
+        counts: dict[str, int] = {}
+        latest: dict[str, SourceInfo] = {}
+        for mention in self.mentions:
+            if mention.start < offset:
+                counts[mention.name] = counts.get(mention.name, 0) + 1
+                latest[mention.name] = mention
+        if not counts:
+            return None
+        name = max(counts, key=lambda n: (counts[n], latest[n].start))
+        return latest[name]
+
     def resolve(self, info: SourceInfo) -> SourceInfo:
+        if (not info.pronoun and info.kind != "media"
+                and _DEFINITE_TITLE.match(info.name.strip())):
+            # "the four-term congressman said": the person the story is about
+            mention = self._protagonist_before(info.start)
+            if mention is not None:
+                return replace(mention, role=info.name, start=info.start, end=info.end)
         if not info.pronoun:
             if info.role is None and info.name in self.roles:
                 return SourceInfo(info.name, info.kind, info.named, self.roles[info.name],
@@ -196,9 +223,10 @@ def extract_quotes_and_attributions(
     """Quotes and attributions of a parsed document. ``sentence_of(offset)`` gives the index of
     the sentence holding a character offset."""
     spans = find_quote_spans(text)
-    speech = [s for s in spans if not s.is_term]
+    speech = [s for s in spans if not s.is_term or _reported_words(doc, s, spans)]
     full_names = _full_names(doc)
-    context = _Context(_main_clause_people(doc, speech, full_names))
+    context = _Context(_main_clause_people(doc, speech, full_names),
+                       _person_mentions(doc, speech, full_names))
     quotes: list[Quote] = []
     attributions: list[Attribution] = []
     used_verbs: set[int] = set()
@@ -304,6 +332,32 @@ def extract_quotes_and_attributions(
     return quotes, attributions
 
 
+def _reported_words(doc: Any, span: QuoteSpan, spans: Sequence[QuoteSpan]) -> bool:
+    """A short quotation inside what a reporting verb reports is the speaker's words, not a
+    scare quote: 'Bopp said he was "shocked and appalled"', 'Vega contended that there was a
+    "rush to indict"'. Names and titles after "called", "dubbed" ... stay terms."""
+    token = next((t for t in doc if t.idx >= span.start), None)
+    if token is None or token.idx >= span.end or TERM_CUES.search(
+            doc.text[max(0, span.open - 40):span.open]):
+        return False
+    others = [s for s in spans if s is not span]
+    while token.head.i != token.i:
+        if token.dep_ in {"ccomp", "xcomp"} and token.head.lemma_.lower() in SPEECH_VERBS \
+                and not _inside(token.head, others) and token.head.lemma_.lower() != "call":
+            return True
+        token = token.head
+    return False
+
+
+def _person_mentions(doc: Any, speech: Sequence[QuoteSpan], full_names: dict[str, str]
+                     ) -> list[SourceInfo]:
+    """Every person named outside quotations (by the fullest form of the name), in order."""
+    return [SourceInfo(full_names.get(ent.text) or full_names.get(ent.text.split()[-1].lower())
+                       or ent.text, "person", True, None, ent.start_char, ent.end_char)
+            for ent in doc.ents
+            if ent.label_ == "PERSON" and not _inside(ent[0], speech)]
+
+
 def _main_clause_people(doc: Any, speech: Sequence[QuoteSpan], full_names: dict[str, str]
                         ) -> list[SourceInfo]:
     """People named as the subject of a main clause, outside quotations, in text order."""
@@ -314,8 +368,15 @@ def _main_clause_people(doc: Any, speech: Sequence[QuoteSpan], full_names: dict[
             token = token.head
         return token.dep_ in {"nsubj", "nsubjpass"} and token.head.dep_ in {"ROOT", "conj"}
 
+    def is_person(ent: Any) -> bool:
+        # a surname the model tags as a place or an organisation here ("Etheridge, a
+        # Democrat, is seen ...") but as a person elsewhere in the article
+        return ent.label_ == "PERSON" or (
+            ent.label_ in {"ORG", "GPE", "NORP"} and len(ent) == 1
+            and ent.text.lower() in full_names)
+
     for ent in doc.ents:
-        if ent.label_ != "PERSON" or _inside(ent[0], speech) or not is_main_subject(ent.root):
+        if not is_person(ent) or _inside(ent[0], speech) or not is_main_subject(ent.root):
             continue
         name = full_names.get(ent.text) or full_names.get(ent.text.split()[-1].lower()) \
             or ent.text
@@ -403,11 +464,19 @@ def _adding_clause(verb: Any) -> Any | None:
 
 def _named_appositive(subject: Any) -> Any | None:
     """The appositive of a common-noun subject when it is a name (PERSON or ORG)."""
-    if subject.ent_type_ or subject.pos_ == "PRON":
-        return None
+    if subject.ent_type_ not in ("", "CARDINAL") or subject.pos_ == "PRON":
+        return None  # ("one of her lawyers, Tom Kirsch, said" has a CARDINAL subject)
     for child in subject.children:
         if child.dep_ == "appos" and child.ent_type_ in {"PERSON", "ORG"}:
             return child
+    # "A spokesman for Mr. Hunter, Michael Harrison, said": the parser hangs the name on the
+    # nearer noun; a person named last in the subject, set off by commas, is the subject.
+    for token in subject.subtree:
+        if (token.dep_ == "appos" and token.ent_type_ == "PERSON" and token.head is not subject
+                and token.right_edge.i >= subject.right_edge.i - 1
+                and token.left_edge.i > subject.left_edge.i
+                and token.doc[token.left_edge.i - 1].text == ","):
+            return token
     return None
 
 

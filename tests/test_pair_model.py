@@ -1,0 +1,94 @@
+"""The learned pair model: the shipped adapter over the packaged MiniLM, and the training
+script's pure helpers (synthetic conflicts, MSRP detokenisation)."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from corroborate.align.pair_model import CLASSES, CONFLICT, SAME, PairModel
+from corroborate.errors import ModelUnavailableError, UsageError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import train_pair_model as training
+
+
+@pytest.fixture(scope="module")
+def model() -> PairModel:
+    return PairModel(precision="fp32")
+
+
+def test_probabilities_are_a_distribution_per_pair(model: PairModel) -> None:
+    pairs = [("The fire killed 12 people.", "Twelve people died in the fire."),
+             ("The bank cut rates.", "The team won the cup.")]
+    probs = model.probabilities(pairs)
+    assert probs.shape == (2, len(CLASSES))
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+    assert model.probabilities([]).shape == (0, len(CLASSES))
+    assert model.paraphrase([]).shape == (0,)
+
+
+def test_the_model_tells_same_fact_conflict_and_unrelated_apart(model: PairModel) -> None:
+    same = ("Police arrested a 56-year-old man in Florida on Friday.",
+            "A 56-year-old Florida man was arrested by police on Friday.")
+    conflict = ("The indictment runs to 48 pages.", "The indictment runs to 47 pages.")
+    unrelated = ("Police arrested a 56-year-old man in Florida on Friday.",
+                 "The central bank left its key rate unchanged.")
+    probs = model.probabilities([same, conflict, unrelated])
+    related = probs[:, SAME] + probs[:, CONFLICT]
+    assert related[0] > 0.5 > related[2]
+    assert probs[1, CONFLICT] > probs[2, CONFLICT]
+    assert probs[1, CONFLICT] > probs[0, CONFLICT]
+    para = model.paraphrase([same, unrelated])
+    assert para[0] > para[1]
+
+
+def test_order_of_the_pair_matters_little(model: PairModel) -> None:
+    a = "The summit lasted about 30 minutes, officials said."
+    b = "Officials said the leaders met for 30 minutes."
+    forward, backward = model.probabilities([(a, b), (b, a)])
+    assert abs((forward[SAME] + forward[CONFLICT]) - (backward[SAME] + backward[CONFLICT])) < 0.25
+
+
+def test_a_missing_or_broken_adapter_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelUnavailableError, match="train_pair_model"):
+        PairModel(tmp_path / "absent.safetensors").probabilities([("a b", "c d")])
+    broken = tmp_path / "broken.safetensors"
+    broken.write_bytes(b"not a safetensors file")
+    with pytest.raises(ModelUnavailableError):
+        PairModel(broken).probabilities([("a b", "c d")])
+    with pytest.raises(UsageError, match="precision"):
+        PairModel(precision="fp8")  # type: ignore[arg-type]
+
+
+def test_msrp_text_is_detokenised() -> None:
+    assert training.detok("Yucaipa owned Dominick 's for $ 2.5 billion , he said .") == \
+        "Yucaipa owned Dominick's for $2.5 billion, he said."
+    assert training.detok("He said `` no '' .") == 'He said "no".'
+
+
+def test_a_number_swap_changes_exactly_one_figure() -> None:
+    rng = random.Random(3)
+    changed = training.swap_number("The fire killed 12 people in 2019.", rng)
+    assert changed is not None and changed != "The fire killed 12 people in 2019."
+    assert training.swap_number("No figures here.", rng) is None
+    assert training.swap_number("Two people died.", rng) == "Three people died."
+
+
+@given(st.integers(min_value=0, max_value=10**7), st.integers(min_value=0, max_value=10**6))
+def test_a_number_swap_never_keeps_the_value(value: int, seed: int) -> None:
+    text = f"Officials counted {value:,} votes."
+    changed = training.swap_number(text, random.Random(seed))
+    assert changed is not None and changed != text
+
+
+def test_negation_flips_the_auxiliary() -> None:
+    assert training.negate("The law was passed.") == "The law was not passed."
+    assert training.negate("The law was not passed.") == "The law was passed."
+    assert training.negate("Lawmakers voted.") is None
