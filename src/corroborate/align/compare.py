@@ -80,15 +80,14 @@ CANDIDATES_PER_ARTICLE = 2
 # The learned pair model re-reads, for each claim and each other article, the RESCORE_PER_ARTICLE
 # candidates the feature scorer ranks highest (when it gives them at least RESCORE_MIN); a pair
 # it reads scores P(same) + P(conflict): both mean the claims state one fact. Pairs it does not
-# read keep the feature score, damped by UNREAD_DAMPING so that they never outrank a pair it
-# read and found related.
+# read keep the feature score halved (UNREAD_DAMPING): they were not among a claim's likeliest
+# partners, so only a very high feature score lets them support a fact.
 RESCORE_PER_ARTICLE = 2
-# A pair the model reads scores MODEL_WEIGHT x its reading + the rest x the feature score.
-MODEL_WEIGHT = 1.0
 RESCORE_MIN = 0.05
 UNREAD_DAMPING = 0.5
 # At most this many pairs are read by the pair model per comparison (the highest feature scores
-# first; about 5 s on 2 cores): in a large story the rest keep their feature score.
+# first; about 5 s on 2 cores): in a large story the rest keep their feature score, undamped,
+# as without the model.
 MAX_MODEL_PAIRS = 1200
 SUMMARY_FACTS = 5
 MAX_ARTICLES = 200
@@ -97,8 +96,10 @@ MAX_ARTICLES = 200
 # Pairs of claims joined for a dispute: () to compare them value by value, or the
 # differences found for them (see Comparer._join_slot_disputes).
 Joins = dict[tuple[int, int], tuple[Difference, ...]]
-# Two figures' windows must be this related (pair model: same + conflict) to fill one slot.
+# Two figures' windows must be this related (pair model: same + conflict) to fill one slot;
+# at most MAX_SLOT_PAIRS pairs of windows are read per comparison.
 SLOT_RELATED = 0.5
+MAX_SLOT_PAIRS = 600
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +112,12 @@ class _Node:
 
 
 class Comparer:
-    """Holds the embedder and the pair scorer; :meth:`compare` is then a pure function of the
-    analyses. ``threshold`` overrides :data:`GROUP_THRESHOLD`, the score two claims need to
-    state one fact."""
+    """Holds the embedder, the feature scorer and the pair model; :meth:`compare` is then a
+    pure function of the analyses. ``threshold`` overrides the score two claims need to state
+    one fact (:data:`MODEL_GROUP_THRESHOLD` with the pair model, :data:`GROUP_THRESHOLD`
+    without: ``use_pair_model=False``)."""
 
     diff_min_score = DIFF_MIN_SCORE
-    model_weight = MODEL_WEIGHT
 
     def __init__(self, embedder: Embedder | None = None, scorer: PairScorer | None = None, *,
                  threshold: float | None = None,
@@ -202,6 +203,9 @@ class Comparer:
                     candidates.append((i, j, sa, sb))
         if not candidates:
             return groups, joins
+        # in a large story, the candidates whose windows share the most words first
+        candidates.sort(key=lambda c: (-len(c[2].words & c[3].words), c[0], c[1]))
+        candidates = candidates[:MAX_SLOT_PAIRS]
         text = {aid: a.article.text for aid, a in by_id.items()}
         probs = self.pair_model.probabilities([
             (mask_figures(text[nodes[i].claim.article][sa.start:sa.end]),
@@ -227,7 +231,9 @@ class Comparer:
             if (i, j) not in together:
                 added.append([i, j])
                 together.add((i, j))
-        return [*groups, *added], joins
+        # a claim alone in its fact now stands in the dispute's fact
+        kept = [g for g in groups if not any(set(g) <= set(pair) for pair in added)]
+        return [*kept, *added], joins
 
     # -- scoring ----------------------------------------------------------------------------
     def _pair_scores(self, nodes: Sequence[_Node]) -> dict[tuple[int, int], float]:
@@ -298,9 +304,8 @@ class Comparer:
         over_budget = set(by_score[MAX_MODEL_PAIRS:])
         result = {pair: score if pair in over_budget else score * UNREAD_DAMPING
                   for pair, score in scores.items()}
-        w = self.model_weight
         for pair, row in zip(chosen, probs, strict=True):
-            result[pair] = w * float(row[SAME] + row[CONFLICT]) + (1 - w) * scores[pair]
+            result[pair] = float(row[SAME] + row[CONFLICT])
         return result
 
     # -- facts ------------------------------------------------------------------------------
@@ -327,13 +332,17 @@ class Comparer:
                     continue
                 forced = joins.get((i, j))
                 if forced:
-                    found.extend(forced)
-                    continue
-                # only claims that clearly state the same thing are compared value by value
-                if scores.get((i, j), 0.0) < self.diff_min_score and forced is None:
-                    continue
-                found.extend(differences_between(ClaimContext(a.claim, by_id[a.claim.article]),
-                                                 ClaimContext(b.claim, by_id[b.claim.article])))
+                    found.extend(forced)  # figures found to fill one slot
+                # claims that clearly state the same thing, and claims joined for a number
+                # dispute, are compared value by value (claims joined only for a slot are not:
+                # the rest of two lists of figures would be paired at random)
+                if scores.get((i, j), 0.0) >= self.diff_min_score or forced == ():
+                    between = differences_between(
+                        ClaimContext(a.claim, by_id[a.claim.article]),
+                        ClaimContext(b.claim, by_id[b.claim.article]))
+                    # figures of a pair with slot disputes were aligned by slot; the pair's
+                    # dates, names and wording are still compared
+                    found.extend(d for d in between if not forced or d.kind != "quantity")
         differences = tuple(merge_differences(found))
         independent = len(set(sources.values()))
         status = "disputed" if differences else ("agreed" if independent >= 2 else "single")

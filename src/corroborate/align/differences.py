@@ -419,7 +419,8 @@ def differences_between(a: ClaimContext, b: ClaimContext) -> list[Difference]:
 
 
 def merge_differences(found: Sequence[Difference]) -> list[Difference]:
-    """One difference per (kind, label, slot) listing each claim's value once."""
+    """One difference per (kind, label, slot) listing each claim's value once; the same values
+    under a generic and a precise slot are one difference."""
     merged: dict[tuple[str, str, str], list[DifferenceValue]] = {}
     compatible: dict[tuple[str, str, str], bool] = {}
     for d in found:
@@ -432,20 +433,24 @@ def merge_differences(found: Sequence[Difference]) -> list[Difference]:
     result = [Difference(kind, label, tuple(values), slot,  # type: ignore[arg-type]
                          compatible=compatible[(kind, label, slot)])
               for (kind, label, slot), values in merged.items()]
-    # the same values found both by comparing two claims and as one slot across claims (a
-    # wire copy's claim beside the original's): one difference, named by its more precise slot
-    # ("quantity: person (killed)")
+    # the same values found both by comparing two claims (slot "kind: label") and as one slot
+    # across claims (a wire copy's claim beside the original's): one difference, named by the
+    # precise slot. Two precise slots with the same values stay two differences.
     by_values: dict[tuple[str, str, frozenset[str]], list[Difference]] = {}
     for d in result:
         by_values.setdefault((d.kind, d.label, frozenset(v.value for v in d.values)),
                              []).append(d)
     joined = []
     for same in by_values.values():
+        precise = [d for d in same if d.slot != f"{d.kind}: {d.label}"]
+        if len(precise) > 1:
+            joined.extend(same)
+            continue
         values = [v for d in same for v in d.values]
         unique = [v for k, v in enumerate(values)
                   if all((w.claim, w.start) != (v.claim, v.start) for w in values[:k])]
         joined.append(replace(same[0], values=tuple(unique),
-                              slot=max((d.slot for d in same), key=len),
+                              slot=precise[0].slot if precise else same[0].slot,
                               compatible=all(d.compatible for d in same)))
     return joined
 
@@ -461,6 +466,9 @@ _SLOT_STOPWORDS = frozenset([
     "he", "she", "they", "it", "said", "says", "about", "more", "than", "over", "least", "some",
     "nearly", "almost", "around", "roughly", "approximately", "up", "worth", "total", "all",
 ])
+
+
+_POSSESSIVE_END = re.compile(r"[’']s?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,8 +498,9 @@ def figure_slots(context: ClaimContext) -> list[FigureSlot]:
         after_words = list(re.finditer(r"\S+", after))[:WINDOW_WORDS_AFTER]
         end = q.end + after_words[-1].end() if after_words else q.end
         words = frozenset(
-            w.lower().rstrip("’'s") for w in re.findall(r"[A-Za-z][A-Za-z’'-]+",
-                                                     text[start:q.start] + " " + text[q.end:end])
+            _POSSESSIVE_END.sub("", w.lower())
+            for w in re.findall(r"[A-Za-z][A-Za-z’'-]+",
+                                text[start:q.start] + " " + text[q.end:end])
             if w.lower() not in _SLOT_STOPWORDS and len(w) > 2)
         result.append(FigureSlot(q, start, end, words))
     return result

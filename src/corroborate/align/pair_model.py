@@ -94,11 +94,15 @@ class PairModel:
                 data = resources.files("corroborate.align").joinpath(ADAPTER_FILE).read_bytes()
                 tensors = load(data)
                 meta = _metadata(data)
+            config = json.loads(meta.get("config", "{}"))
         except (OSError, ValueError, SafetensorError) as exc:
             raise ModelUnavailableError(
                 f"the pair model ({ADAPTER_FILE}) is missing or broken: reinstall Corroborate "
                 "or run benchmarks/train_pair_model.py") from exc
-        return tensors, json.loads(meta.get("config", "{}"))
+        if not isinstance(config, dict):
+            raise ModelUnavailableError(f"{ADAPTER_FILE} carries no model configuration: run "
+                                        "benchmarks/train_pair_model.py")
+        return tensors, config
 
     def _load(self) -> None:
         if self._model is not None:
@@ -111,20 +115,22 @@ class PairModel:
         path = base_model_path()
         tokenizer = AutoTokenizer.from_pretrained(path)
         model = AutoModel.from_pretrained(path)
-        scale = float(config.get("lora_alpha", 1.0)) / float(config.get("lora_rank", 1))
-        with torch.no_grad():
-            for name, module in lora_targets(model).items():
-                a, b = tensors.get(f"{name}.lora_A"), tensors.get(f"{name}.lora_B")
-                if a is None or b is None:
-                    raise ModelUnavailableError(f"{ADAPTER_FILE} lacks the adapter of {name}: "
-                                                "run benchmarks/train_pair_model.py")
-                module.weight += scale * (b.float() @ a.float())
-            heads = []
-            for key, size in (("head", len(CLASSES)), ("para_head", 2)):
-                head = torch.nn.Linear(model.config.hidden_size, size)
-                head.weight.copy_(tensors[f"{key}.weight"].float())
-                head.bias.copy_(tensors[f"{key}.bias"].float())
-                heads.append(head.eval())
+        try:
+            scale = float(config["lora_alpha"]) / float(config["lora_rank"])
+            with torch.no_grad():
+                for name, module in lora_targets(model).items():
+                    a, b = tensors[f"{name}.lora_A"], tensors[f"{name}.lora_B"]
+                    module.weight += scale * (b.float() @ a.float())
+                heads = []
+                for key, size in (("head", len(CLASSES)), ("para_head", 2)):
+                    head = torch.nn.Linear(model.config.hidden_size, size)
+                    head.weight.copy_(tensors[f"{key}.weight"].float())
+                    head.bias.copy_(tensors[f"{key}.bias"].float())
+                    heads.append(head.eval())
+        except (KeyError, TypeError, ValueError, ZeroDivisionError, RuntimeError) as exc:
+            raise ModelUnavailableError(
+                f"{ADAPTER_FILE} does not fit the packaged MiniLM ({exc!r}): reinstall "
+                "Corroborate or run benchmarks/train_pair_model.py") from exc
         model.eval()
         if self.precision == "bf16":
             model = model.to(torch.bfloat16)

@@ -85,7 +85,7 @@ def _runs_on(text: str, newline: int, open_kind: str) -> bool:
             continue
         if open_kind == STRAIGHT:
             if ch == STRAIGHT:
-                return not _can_open(rest, k) or k + 1 == len(rest)
+                return not _can_open(text, newline + 1 + k)
             if ch in OPENERS or ch in CLOSERS:
                 return False
         elif ch in OPENERS or ch == STRAIGHT:

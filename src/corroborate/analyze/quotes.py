@@ -116,9 +116,9 @@ def _looks_like_person_name(name: str) -> bool:
 _PERSONAL = {"he", "she", "him", "her", "i"}
 # Definite descriptions by office that news uses for the person a passage is about.
 _DEFINITE_TITLE = re.compile(
-    r"^the (?:[\w-]+ ){0,2}(?:congressman|congresswoman|senator|lawmaker|governor|mayor|"
-    r"president|prime minister|minister|chancellor|candidate|nominee|premier|legislator|"
-    r"representative|ex-congressman|former congressman)$", re.IGNORECASE)
+    r"^the (?:(?:[\w]+-term|former|longtime|veteran|embattled|republican|democratic|gop|"
+    r"freshman|junior|senior|outgoing|[\w]+-year-old) ){0,2}"
+    r"(?:congressman|congresswoman|senator|lawmaker|legislator|governor|mayor)$", re.IGNORECASE)
 
 
 def _can_refer(pron: str, info: SourceInfo, p: SourceInfo) -> bool:
@@ -343,7 +343,7 @@ def _reported_words(doc: Any, span: QuoteSpan, spans: Sequence[QuoteSpan]) -> bo
     others = [s for s in spans if s is not span]
     while token.head.i != token.i:
         if token.dep_ in {"ccomp", "xcomp"} and token.head.lemma_.lower() in SPEECH_VERBS \
-                and not _inside(token.head, others) and token.head.lemma_.lower() != "call":
+                and not _inside(token.head, others):
             return True
         token = token.head
     return False
