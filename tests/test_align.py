@@ -127,7 +127,10 @@ def _check_invariants(brief: Brief) -> None:
     for fact in brief.facts:
         articles = [c.article for c in fact.claims]
         slots = [(c.article, c.field) for c in fact.claims]
-        assert len(slots) == len(set(slots)), "one statement (and headline) per article"
+        # one statement (and headline) per article, except in a dispute that an outlet states
+        # in two sentences (the facts sharing that dispute are merged)
+        assert len(slots) == len(set(slots)) or fact.status == "disputed"
+        assert len(set(fact.claims)) == len(fact.claims)
         keys = frozenset((c.article, c.field, c.start, c.end) for c in fact.claims)
         for c in fact.claims:
             assert brief.claim_text(c).strip()

@@ -161,6 +161,7 @@ class Comparer:
         groups, joins = self._groups(nodes, scores, by_id)
 
         facts = [self._fact(nodes, group, scores, by_id, joins) for group in groups]
+        groups, facts = self._merge_shared_disputes(nodes, groups, facts, scores, by_id, joins)
         facts.sort(key=_fact_order)
         facts = [_renumber(f, i) for i, f in enumerate(facts, start=1)]
         return Brief(
@@ -178,6 +179,42 @@ class Comparer:
         groups = _support_groups(nodes, scores, self.threshold)
         groups, joins = _join_number_disputes(nodes, groups, scores, by_id)
         return self._join_slot_disputes(nodes, groups, joins, by_id)
+
+    def _merge_shared_disputes(self, nodes: Sequence[_Node], groups: list[list[int]],
+                               facts: list[Fact], scores: dict[tuple[int, int], float],
+                               by_id: dict[str, Analysis], joins: Joins
+                               ) -> tuple[list[list[int]], list[Fact]]:
+        """Disputed facts that share a claim and dispute the same values are one fact: an
+        outlet that states the figure in two sentences otherwise shows the same dispute twice.
+        Facts then inside a merged one are dropped."""
+        def signature(fact: Fact) -> frozenset[tuple[str, str, frozenset[str]]]:
+            return frozenset((d.kind, d.label, frozenset(v.value for v in d.values))
+                             for d in fact.differences)
+
+        merged = [set(g) for g in groups]
+        alive = [True] * len(groups)
+        changed: set[int] = set()
+        disputed = [k for k, f in enumerate(facts) if f.status == "disputed"]
+        for x, k in enumerate(disputed):
+            for m in disputed[x + 1:]:
+                if not (alive[k] and alive[m]) or not merged[k] & merged[m]:
+                    continue
+                if signature(facts[k]) & signature(facts[m]):
+                    merged[k] |= merged[m]
+                    alive[m] = False
+                    changed.add(k)
+        if not changed:
+            return groups, facts
+        new_groups, new_facts = [], []
+        for k, group in enumerate(merged):
+            if not alive[k]:
+                continue
+            if k not in changed and any(group <= merged[c] for c in changed):
+                continue  # now inside a merged fact
+            new_groups.append(sorted(group))
+            new_facts.append(self._fact(nodes, sorted(group), scores, by_id, joins)
+                             if k in changed else facts[k])
+        return new_groups, new_facts
 
     def _join_slot_disputes(self, nodes: Sequence[_Node], groups: list[list[int]], joins: Joins,
                             by_id: dict[str, Analysis]) -> tuple[list[list[int]], Joins]:
