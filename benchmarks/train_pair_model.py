@@ -33,6 +33,7 @@ import sys
 import time
 import zlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -165,17 +166,14 @@ def conflict_of(text: str, names: dict[str, list[str]], rng: random.Random) -> s
     return None
 
 
-def analysed_basil(events: set[str] | None, exclude: set[str]) -> tuple[list[Any], list[Any]]:
-    from corroborate.align.propositions import PropositionSplitter
+def basil_analyses(keep: Callable[[Any], bool]) -> list[Any]:
+    """The analyses of the BASIL articles that ``keep`` accepts."""
     from corroborate.analyze import Analyzer
     from corroborate.ingest import IngestOptions, Rejection, read_one
 
     articles = [a for a in read_one(str(SHARED / "basil/articles.jsonl"), IngestOptions())
-                if not isinstance(a, Rejection)
-                and (events is None or str(a.metadata.get("event")) in events)
-                and str(a.metadata.get("event")) not in exclude]
-    analyses = list(Analyzer().analyze_many(articles))
-    return analyses, PropositionSplitter().split(analyses)
+                if not isinstance(a, Rejection) and keep(a)]
+    return list(Analyzer().analyze_many(articles))
 
 
 def names_of(analysis: Any) -> dict[str, list[str]]:
@@ -253,18 +251,13 @@ def _clause(text: str, lower: bool = False) -> str:
 
 def gold_pairs(gold_paths: list[Path], rng: random.Random) -> list[Example]:
     """Pairs from claim gold: the propositions each locator points at."""
+    from corroborate.align.propositions import PropositionSplitter
     from corroborate.embed import MiniLMEmbedder
     from corroborate.evaluate_briefs import load_gold, normalise, resolve_articles
 
     golds = [load_gold(p) for p in gold_paths]
     ids = {aid for g in golds for aid in g.articles.values()}
-    from corroborate.align.propositions import PropositionSplitter
-    from corroborate.analyze import Analyzer
-    from corroborate.ingest import IngestOptions, Rejection, read_one
-
-    articles = [a for a in read_one(str(SHARED / "basil/articles.jsonl"), IngestOptions())
-                if not isinstance(a, Rejection) and a.metadata.get("id") in ids]
-    analyses = list(Analyzer().analyze_many(articles))
+    analyses = basil_analyses(lambda a: a.metadata.get("id") in ids)
     splitter = PropositionSplitter()
     embedder = MiniLMEmbedder()
     out: list[Example] = []
@@ -339,7 +332,11 @@ def build(folds: int, seed: int, cache: Path | None) -> list[Example]:
     all_gold = (sorted((SHARED / "claims").glob("*.gold.json"))
                 + sorted((ROOT / "benchmarks/data/claims").glob("*/*.gold.json")))
     tune = sorted((ROOT / "benchmarks/data/claims/tune").glob("*.gold.json"))
-    analyses, props = analysed_basil(None, gold_events(all_gold))
+    from corroborate.align.propositions import PropositionSplitter
+
+    excluded = gold_events(all_gold)
+    analyses = basil_analyses(lambda a: str(a.metadata.get("event")) not in excluded)
+    props = PropositionSplitter().split(analyses)
     data += synthetic(analyses, props, [e for e in data if e.source == "msrp" and e.para == 1],
                       rng, 6500)
     data += gold_pairs(tune, rng)

@@ -236,13 +236,15 @@ def score_brief(gold: GoldEvent, brief: Brief, outlets: Mapping[str, str]) -> Ev
     def claims_of(fact: Fact, outlet: str) -> list[Claim]:
         return [c for c in fact.claims if outlets.get(c.article) == outlet]
 
-    def supported(fact: Fact, support: Mapping[str, Locator]) -> int:
-        return sum(1 for outlet, loc in support.items()
-                   if any(index.matches(c, loc) for c in claims_of(fact, outlet)))
+    def outlets_matched(claims: Sequence[Claim], locators: Mapping[str, Locator]) -> int:
+        """How many outlets have a claim among ``claims`` that their locator points at."""
+        return len({outlets[c.article] for c in claims
+                    if outlets.get(c.article) in locators
+                    and index.matches(c, locators[outlets[c.article]])})
 
     for name, support in gold.agreed:
         counts.agreed_gold += 1
-        if any(supported(f, support) >= 2 for f in multi):
+        if any(outlets_matched(f.claims, support) >= 2 for f in multi):
             counts.agreed_found += 1
         else:
             misses.append(f"agreed not found: {name}")
@@ -264,23 +266,17 @@ def score_brief(gold: GoldEvent, brief: Brief, outlets: Mapping[str, str]) -> Ev
         else:
             misses.append(f"single {'not found' if not holding else 'merged'}: {name}")
 
-    def difference_hits(values: Sequence[Claim], dispute: Mapping[str, Locator]) -> int:
-        hit = {outlets.get(c.article) for c in values
-               if outlets.get(c.article) in dispute
-               and index.matches(c, dispute[outlets[c.article]])}
-        return len(hit)
-
     differences = [tuple(v.claim for v in d.values) for f in brief.facts
                    for d in f.differences]
     for name, dispute in gold.disputed:
         counts.disputed_gold += 1
-        if any(difference_hits(values, dispute) >= 2 for values in differences):
+        if any(outlets_matched(values, dispute) >= 2 for values in differences):
             counts.disputed_found += 1
         else:
             misses.append(f"dispute not found: {name}")
     for values in differences:
         counts.differences += 1
-        if any(difference_hits(values, dispute) >= 2 for _, dispute in gold.disputed):
+        if any(outlets_matched(values, dispute) >= 2 for _, dispute in gold.disputed):
             counts.differences_right += 1
 
     by_outlet = {outlets[a.article.id]: a for a in brief.analyses if a.article.id in outlets}

@@ -161,7 +161,7 @@ class Comparer:
         groups, joins = self._groups(nodes, scores, by_id)
 
         facts = [self._fact(nodes, group, scores, by_id, joins) for group in groups]
-        groups, facts = self._merge_shared_disputes(nodes, groups, facts, scores, by_id, joins)
+        facts = self._merge_shared_disputes(nodes, groups, facts, scores, by_id, joins)
         facts.sort(key=_fact_order)
         facts = [_renumber(f, i) for i, f in enumerate(facts, start=1)]
         return Brief(
@@ -182,8 +182,7 @@ class Comparer:
 
     def _merge_shared_disputes(self, nodes: Sequence[_Node], groups: list[list[int]],
                                facts: list[Fact], scores: dict[tuple[int, int], float],
-                               by_id: dict[str, Analysis], joins: Joins
-                               ) -> tuple[list[list[int]], list[Fact]]:
+                               by_id: dict[str, Analysis], joins: Joins) -> list[Fact]:
         """Disputed facts that share a claim and dispute the same values are one fact: an
         outlet that states the figure in two sentences otherwise shows the same dispute twice.
         Facts then inside a merged one are dropped."""
@@ -204,17 +203,12 @@ class Comparer:
                     alive[m] = False
                     changed.add(k)
         if not changed:
-            return groups, facts
-        new_groups, new_facts = [], []
-        for k, group in enumerate(merged):
-            if not alive[k]:
-                continue
-            if k not in changed and any(group <= merged[c] for c in changed):
-                continue  # now inside a merged fact
-            new_groups.append(sorted(group))
-            new_facts.append(self._fact(nodes, sorted(group), scores, by_id, joins)
-                             if k in changed else facts[k])
-        return new_groups, new_facts
+            return facts
+        return [self._fact(nodes, sorted(group), scores, by_id, joins) if k in changed
+                else facts[k]
+                for k, group in enumerate(merged)
+                if alive[k] and (k in changed
+                                 or not any(group <= merged[c] for c in changed))]
 
     def _join_slot_disputes(self, nodes: Sequence[_Node], groups: list[list[int]], joins: Joins,
                             by_id: dict[str, Analysis]) -> tuple[list[list[int]], Joins]:
@@ -268,9 +262,7 @@ class Comparer:
             if (i, j) not in together:
                 added.append([i, j])
                 together.add((i, j))
-        # a claim alone in its fact now stands in the dispute's fact
-        kept = [g for g in groups if not any(set(g) <= set(pair) for pair in added)]
-        return [*kept, *added], joins
+        return _with_dispute_pairs(groups, added), joins
 
     # -- scoring ----------------------------------------------------------------------------
     def _pair_scores(self, nodes: Sequence[_Node]) -> dict[tuple[int, int], float]:
@@ -496,9 +488,14 @@ def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
         added.append([i, j])
         joins[(i, j)] = ()
         claimed.update((i, j))
-    # a claim alone in its fact now stands in the dispute's fact
+    return _with_dispute_pairs(groups, added), joins
+
+
+def _with_dispute_pairs(groups: list[list[int]], added: list[list[int]]) -> list[list[int]]:
+    """The groups and the pairs joined for a dispute; a claim alone in its fact now stands in
+    the dispute's fact instead."""
     kept = [g for g in groups if not any(set(g) <= set(pair) for pair in added)]
-    return [*kept, *added], joins
+    return [*kept, *added]
 
 
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")

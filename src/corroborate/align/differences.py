@@ -10,7 +10,7 @@ that conflict, or nothing. Hedges are honoured: "about 30 minutes" and "30 minut
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from corroborate.analyze.dates import MONTHS
@@ -158,8 +158,7 @@ def quantity_differences(a: ClaimContext, b: ClaimContext, kinds: frozenset[str]
             continue
         # the other value may be something else that a states too ("3%" target vs "3.6%"
         # inflation), or b may state a's figure in words the scanner did not read ("4-1")
-        if any(d == dim_a and abs(v - vb) <= max(t, tb) + 1e-9
-               for q, (d, v, t) in qa_all if q is not qa):
+        if _states([u for _, u in qa_all], dim_a, vb, tb):
             continue
         if _mentions_number(b.text, qa.value) or _mentions_number(a.text, qb.value):
             continue
@@ -173,6 +172,13 @@ def quantity_differences(a: ClaimContext, b: ClaimContext, kinds: frozenset[str]
 _LOWER_BOUNDS = frozenset({"at least", "more than", "over", "upwards of", "no fewer than"})
 _UPPER_BOUNDS = frozenset({"at most", "less than", "fewer than", "under", "up to",
                            "no more than"})
+
+
+def _states(values: Sequence[tuple[str, float, float]], dim: str, value: float,
+            tolerance: float) -> bool:
+    """Whether one of ``values`` (:func:`_in_base_unit` of a claim's figures) is ``value`` in
+    dimension ``dim``, within either tolerance."""
+    return any(d == dim and abs(v - value) <= max(t, tolerance) + 1e-9 for d, v, t in values)
 
 
 def _within_bounds(bound: Quantity, other: Quantity) -> bool:
@@ -425,12 +431,9 @@ def merge_differences(found: Sequence[Difference]) -> list[Difference]:
     compatible: dict[tuple[str, str, str], bool] = {}
     for d in found:
         key = (d.kind, d.label, d.slot)
-        values = merged.setdefault(key, [])
+        merged.setdefault(key, []).extend(d.values)
         compatible[key] = compatible.get(key, True) and d.compatible
-        for v in d.values:
-            if all((w.claim, w.start) != (v.claim, v.start) for w in values):
-                values.append(v)
-    result = [Difference(kind, label, tuple(values), slot,  # type: ignore[arg-type]
+    result = [Difference(kind, label, _each_place_once(values), slot,  # type: ignore[arg-type]
                          compatible=compatible[(kind, label, slot)])
               for (kind, label, slot), values in merged.items()]
     # the same values found both by comparing two claims (slot "kind: label") and as one slot
@@ -446,13 +449,21 @@ def merge_differences(found: Sequence[Difference]) -> list[Difference]:
         if len(precise) > 1:
             joined.extend(same)
             continue
-        values = [v for d in same for v in d.values]
-        unique = [v for k, v in enumerate(values)
-                  if all((w.claim, w.start) != (v.claim, v.start) for w in values[:k])]
-        joined.append(replace(same[0], values=tuple(unique),
+        joined.append(replace(same[0], values=_each_place_once(v for d in same for v in d.values),
                               slot=precise[0].slot if precise else same[0].slot,
                               compatible=all(d.compatible for d in same)))
     return joined
+
+
+def _each_place_once(values: Iterable[DifferenceValue]) -> tuple[DifferenceValue, ...]:
+    """The values in order, each claim's value at one place listed once."""
+    seen: set[tuple[Claim, int]] = set()
+    unique = []
+    for v in values:
+        if (v.claim, v.start) not in seen:
+            seen.add((v.claim, v.start))
+            unique.append(v)
+    return tuple(unique)
 
 
 # -- figures in one slot across differently worded claims -----------------------------------
@@ -515,18 +526,13 @@ def conflicting_figures(a: ClaimContext, a_slots: Sequence[FigureSlot], b: Claim
     found = []
     a_values = [_in_base_unit(s.quantity) for s in a_slots]
     b_values = [_in_base_unit(s.quantity) for s in b_slots]
-
-    def states(values: list[tuple[str, float, float]], dim: str, value: float, tol: float
-               ) -> bool:
-        return any(d == dim and abs(v - value) <= max(t, tol) + 1e-9 for d, v, t in values)
-
     for sa, (dim_a, va, ta) in zip(a_slots, a_values, strict=True):
-        if states(b_values, dim_a, va, ta):
+        if _states(b_values, dim_a, va, ta):
             continue  # b states a's figure too ("3.6% in October, from 4.1% in September")
         for sb, (dim_b, vb, tb) in zip(b_slots, b_values, strict=True):
             if dim_a != dim_b or abs(va - vb) <= max(ta, tb) + 1e-9:
                 continue
-            if states(a_values, dim_b, vb, tb):
+            if _states(a_values, dim_b, vb, tb):
                 continue
             if not (sa.words & sb.words):
                 continue

@@ -18,6 +18,7 @@ import json
 import os
 from collections.abc import Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -81,20 +82,13 @@ class PairModel:
 
     def _read_adapter(self) -> tuple[dict[str, Any], dict[str, Any]]:
         from safetensors import SafetensorError
-        from safetensors.torch import load, load_file
+        from safetensors.torch import load
 
         try:
-            if self._adapter is not None:
-                tensors = load_file(str(self._adapter))
-                from safetensors import safe_open
-
-                with safe_open(str(self._adapter), framework="pt") as handle:
-                    meta = dict(handle.metadata() or {})
-            else:
-                data = resources.files("corroborate.align").joinpath(ADAPTER_FILE).read_bytes()
-                tensors = load(data)
-                meta = _metadata(data)
-            config = json.loads(meta.get("config", "{}"))
+            data = (Path(self._adapter).read_bytes() if self._adapter is not None else
+                    resources.files("corroborate.align").joinpath(ADAPTER_FILE).read_bytes())
+            tensors = load(data)
+            config = json.loads(_metadata(data).get("config", "{}"))
         except (OSError, ValueError, SafetensorError) as exc:
             raise ModelUnavailableError(
                 f"the pair model ({ADAPTER_FILE}) is missing or broken: reinstall Corroborate "

@@ -349,11 +349,16 @@ def _reported_words(doc: Any, span: QuoteSpan, spans: Sequence[QuoteSpan]) -> bo
     return False
 
 
+def _fullest(name: str, full_names: dict[str, str]) -> str:
+    """The fullest form the article gives a person named ``name`` (see :func:`_full_names`)."""
+    return full_names.get(name) or full_names.get(name.split()[-1].lower()) or name
+
+
 def _person_mentions(doc: Any, speech: Sequence[QuoteSpan], full_names: dict[str, str]
                      ) -> list[SourceInfo]:
     """Every person named outside quotations (by the fullest form of the name), in order."""
-    return [SourceInfo(full_names.get(ent.text) or full_names.get(ent.text.split()[-1].lower())
-                       or ent.text, "person", True, None, ent.start_char, ent.end_char)
+    return [SourceInfo(_fullest(ent.text, full_names), "person", True, None, ent.start_char,
+                       ent.end_char)
             for ent in doc.ents
             if ent.label_ == "PERSON" and not _inside(ent[0], speech)]
 
@@ -378,9 +383,8 @@ def _main_clause_people(doc: Any, speech: Sequence[QuoteSpan], full_names: dict[
     for ent in doc.ents:
         if not is_person(ent) or _inside(ent[0], speech) or not is_main_subject(ent.root):
             continue
-        name = full_names.get(ent.text) or full_names.get(ent.text.split()[-1].lower()) \
-            or ent.text
-        people.append(SourceInfo(name, "person", True, None, ent.start_char, ent.end_char))
+        people.append(SourceInfo(_fullest(ent.text, full_names), "person", True, None,
+                                 ent.start_char, ent.end_char))
     # A capitalised name the model did not tag ("King disagreed.").
     for token in doc:
         if (token.pos_ == "PROPN" and not token.ent_type_ and token.text[:1].isupper()
