@@ -4,14 +4,18 @@ analyses.
 
 Gold sets (``corroborate.claims-gold/1``):
 - dev: ``../shared/data/claims/*.gold.json`` (4 BASIL events, shared);
-- tune: ``benchmarks/data/claims/tune/*.gold.json`` (5 BASIL events, ours, used for choices);
+- tune: ``benchmarks/data/claims/tune/*.gold.json`` (5 BASIL events, ours, used for choices:
+  the pair model's training pairs and the support model's fitting pairs);
+- fit: ``benchmarks/data/claims/fit/*.gold.json`` (6 BASIL events, ours: the support model's
+  fitting pairs and threshold);
 - held-out: ``benchmarks/data/claims/heldout/*.gold.json`` (3 BASIL events, ours, never used for
   any choice: report only);
 - examples: ``benchmarks/data/claims/examples/*.gold.json`` (the three bundled example stories,
   written from the articles alone; report only).
 
-Comparers: the shipped one (claims from the parse, the feature scorer, the pair model), the same
-without the pair model (``--ablation``), and the v1 peer.
+Comparers: the shipped one (claims from the parse, the feature scorer, the pair model, the
+support model over both), the same without the support model and without either learned
+model (``--ablation``), and the v1 peer.
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/briefs_quality.py [--misses] [--json FILE]
 
@@ -36,10 +40,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--misses", action="store_true", help="list what each brief gets wrong")
     parser.add_argument("--json", help="write the figures to this file")
-    parser.add_argument("--sets", default="dev,tune,heldout,examples")
+    parser.add_argument("--sets", default="dev,heldout,examples,tune,fit")
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--ablation", action="store_true",
-                        help="also run the comparer without the pair model")
+                        help="also run the comparer without the support model (the pair "
+                             "model's scores alone) and without either (the feature scorer)")
     args = parser.parse_args()
     if not (SHARED / "claims").is_dir():
         print(f"{SHARED / 'claims'} not found: the shared corpus is needed", file=sys.stderr)
@@ -56,6 +61,7 @@ def main() -> int:
         "dev": sorted((SHARED / "claims").glob("*.gold.json")),
         "tune": sorted((ROOT / "benchmarks/data/claims/tune").glob("*.gold.json")),
         "heldout": sorted((ROOT / "benchmarks/data/claims/heldout").glob("*.gold.json")),
+        "fit": sorted((ROOT / "benchmarks/data/claims/fit").glob("*.gold.json")),
         "examples": sorted((ROOT / "benchmarks/data/claims/examples").glob("*.gold.json")),
     }
     chosen = [s for s in args.sets.split(",") if s]
@@ -74,6 +80,8 @@ def main() -> int:
     embedder = MiniLMEmbedder()
     comparers = [Comparer(embedder)]
     if args.ablation:
+        comparers.append(Comparer(embedder, pair_model=comparers[0].pair_model,
+                                  use_support_model=False))
         comparers.append(Comparer(embedder, use_pair_model=False))
     if not args.no_peer:
         comparers.append(PeerComparer(embedder))

@@ -12,6 +12,7 @@ from corroborate.align.differences import (
     date_differences,
     event_phrases,
     quantity_differences,
+    reference_dates_conflict,
     wording_differences,
 )
 from corroborate.align.features import FEATURES
@@ -91,6 +92,10 @@ def test_reference_dates_differ(analyzer) -> None:  # type: ignore[no-untyped-de
     found = date_differences(whole(a), whole(b))
     assert found and found[0].label.startswith("reference date")
     assert [v.value for v in found[0].values] == ["2019-12", "2026-06"]
+    assert reference_dates_conflict(whole(a), whole(b))
+    same = analyzer.analyze(make_article(
+        "The two leaders had not met face to face since December 2019, officials said.", "Third"))
+    assert not reference_dates_conflict(whole(a), whole(same))
 
 
 def test_characterisation_with_who_said_it(analyzer) -> None:  # type: ignore[no-untyped-def]

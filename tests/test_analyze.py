@@ -152,6 +152,24 @@ def test_dates_follow_tense(analyzer) -> None:  # type: ignore[no-untyped-def]
     assert "2026-03-13" in values.values()
 
 
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("The bank's next policy meeting is in December.", "2026-12"),  # copula: "next" decides
+    ("The board's next meeting is scheduled for Dec. 16.", "2026-12-16"),
+    ("The bank's last policy meeting was in December.", "2025-12"),
+    ("The peso's weakest level this year is the one it hit in December.", "2026 2025-12"),
+    ("The ruling was expected in December.", "2025-12"),
+    # a date an event is set for is the event's, whatever the tense of the setting
+    ("Sentencing has been set for June 28.", "2027-06-28"),
+    ("The judge set the sentencing for June 28 at 2 p.m.", "2027-06-28"),
+    ("The hearing is scheduled on Dec. 3.", "2026-12-03"),
+    ("The fire set the warehouse alight on June 28.", "2026-06-28"),
+])
+def test_year_of_scheduled_and_copula_dates(analyzer, sentence: str,  # type: ignore[no-untyped-def]
+                                           expected: str) -> None:
+    article = Article(id="t", text=sentence, title="t", source="s", published="2026-11-19")
+    assert [d.value for d in analyzer.analyze(article).dates] == expected.split()
+
+
 def test_quote_spans_over_lines_and_paragraphs() -> None:
     from corroborate.analyze.quote_spans import find_quote_spans
 

@@ -175,14 +175,15 @@ def test_cli_eval_briefs_on_the_examples(tmp_path: Path) -> None:
 
 
 # Floors on the shared dev gold, a little under what `benchmarks/briefs_quality.py` measured
-# (docs/benchmarks.md) with the pair model: agreed recall 0.43, agreed precision 0.72,
-# single-source 0.76, quote speakers 0.94. (Recall was 0.54 with the feature scorer alone: the
-# pair model trades it for precision, 0.63 before, and single-source accuracy, 0.61 before.)
-FLOORS = {"agreed_recall": 0.39, "agreed_precision": 0.66, "single_accuracy": 0.70,
+# (docs/benchmarks.md) with the support model: agreed recall 0.58, agreed precision 0.66,
+# single-source 0.70, quote speakers 0.94. (With the pair model's scores alone: 0.43 / 0.72 /
+# 0.76; the support model trades some precision for recall on dev, and raises all three on the
+# held-out events: 0.34 / 0.51 / 0.70 -> 0.52 / 0.72 / 0.76.)
+FLOORS = {"agreed_recall": 0.54, "agreed_precision": 0.62, "single_accuracy": 0.66,
           "quote_speakers": 0.88}
 # ... and on the claim gold of the bundled examples (in the repository, so always run):
-# measured 0.46 / 0.91 / 0.81, disputes found 5 of 8, quote speakers 24 of 24.
-EXAMPLE_FLOORS = {"agreed_recall": 0.42, "agreed_precision": 0.84, "single_accuracy": 0.74,
+# measured 0.55 / 0.79 / 0.64, disputes found 5 of 8, quote speakers 24 of 24.
+EXAMPLE_FLOORS = {"agreed_recall": 0.5, "agreed_precision": 0.74, "single_accuracy": 0.58,
                   "disputed_recall": 0.5, "quote_speakers": 0.95}
 
 

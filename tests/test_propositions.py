@@ -121,3 +121,18 @@ def test_claims_stay_inside_their_sentence_in_order(splitter, analyzer, words: l
             assert previous < start < end < claim.end
             previous = end
         assert analysis.article.claim_text(claim).strip()
+
+
+def test_claim_text_drops_a_bracket_whose_opening_lay_in_a_gap() -> None:
+
+    text = ("OSTRAVA, Czech Republic, Oct 14 (Pacific Wire) - At least 12 people were killed "
+            "(officially) and 31 injured")
+    article = Article(id="x", text=text, title="T", source="s")
+    dateline = text.index("Oct 14"), text.index(")")
+    assert article.claim_text(Claim("x", 0, 0, len(text), "text", (dateline,))) == (
+        "OSTRAVA, Czech Republic - At least 12 people were killed (officially) and 31 injured")
+    # brackets that open and close outside the gaps stay
+    inner = text.index("Czech"), text.index(", Oct")
+    assert article.claim_text(Claim("x", 0, 0, len(text), "text", (inner,))) == (
+        "OSTRAVA Oct 14 (Pacific Wire) - At least 12 people were killed (officially) and 31 "
+        "injured")

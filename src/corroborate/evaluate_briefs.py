@@ -168,17 +168,19 @@ class EventScore:
     misses: tuple[str, ...] = field(default=())  # names of gold items the brief gets wrong
 
 
-class _ClaimIndex:
-    """Normalised text of every claim of a brief and of the sentence it lies in."""
+class ClaimMatcher:
+    """Normalised text of claims and of the sentences they lie in, and whether a claim
+    matches a gold locator; ``analysis_of`` gives the analysis of an article id (a brief's
+    :meth:`~corroborate.model.Brief.analysis_of`)."""
 
-    def __init__(self, brief: Brief) -> None:
-        self.brief = brief
+    def __init__(self, analysis_of: Callable[[str], Analysis]) -> None:
+        self.analysis_of = analysis_of
         self._cache: dict[Claim, tuple[str, str]] = {}
 
     def texts(self, claim: Claim) -> tuple[str, str]:
         found = self._cache.get(claim)
         if found is None:
-            analysis = self.brief.analysis_of(claim.article)
+            analysis = self.analysis_of(claim.article)
             own = normalise(analysis.article.claim_text(claim))
             if claim.field == "title" or claim.sentence is None:
                 whole = normalise(analysis.article.title)
@@ -228,7 +230,7 @@ def resolve_articles(gold: GoldEvent, analyses: Iterable[Analysis]) -> dict[str,
 
 def score_brief(gold: GoldEvent, brief: Brief, outlets: Mapping[str, str]) -> EventScore:
     """Score one brief; ``outlets`` maps article id -> gold outlet key."""
-    index = _ClaimIndex(brief)
+    index = ClaimMatcher(brief.analysis_of)
     counts = Counts()
     misses: list[str] = []
     multi = [f for f in brief.facts if f.status in ("agreed", "disputed")]

@@ -22,6 +22,9 @@ def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(value or {}))
 
 
+_CLOSING = {")": "(", "]": "["}
+
+
 @dataclass(frozen=True, slots=True)
 class Article:
     """One news report. ``id`` is a stable hash of the normalised text and the outlet."""
@@ -59,7 +62,15 @@ class Article:
             parts.append(text[cursor:start].rstrip(" ,"))
             cursor = end
         parts.append(text[cursor : claim.end].lstrip(" ,"))
-        return " ".join(p for p in parts if p)
+        joined = ""
+        for part in parts:
+            # a closing bracket whose opening one lay in the gap ("OSTRAVA, Czech Republic,
+            # [Oct 14 (Pacific Wire]) - At least 12 ...") goes with it
+            while part[:1] in _CLOSING and joined.count(_CLOSING[part[0]]) <= joined.count(part[0]):
+                part = part[1:].lstrip(" ,")
+            if part:
+                joined = f"{joined} {part}" if joined else part
+        return joined
 
 
 @dataclass(frozen=True, slots=True)

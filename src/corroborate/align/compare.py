@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from corroborate.align.differences import (
     ClaimContext,
@@ -22,6 +23,7 @@ from corroborate.align.differences import (
     figure_slots,
     merge_differences,
     quantity_differences,
+    reference_dates_conflict,
 )
 from corroborate.align.features import (
     Idf,
@@ -34,6 +36,7 @@ from corroborate.align.lineage import containment, find_lineages, same_outlet, s
 from corroborate.align.pair_model import CONFLICT, SAME, PairModel
 from corroborate.align.propositions import PropositionSplitter, Splitter
 from corroborate.align.scorer import PairScorer, load_default_scorer
+from corroborate.align.support import SupportModel, load_support_model, support_row
 from corroborate.embed import Embedder, MiniLMEmbedder
 from corroborate.errors import UsageError
 
@@ -46,6 +49,7 @@ from corroborate.model import (
     Claim,
     Difference,
     Fact,
+    Lineage,
     Mention,
     StoryEntity,
     TimelineEntry,
@@ -103,6 +107,46 @@ MAX_SLOT_PAIRS = 600
 
 
 @dataclass(frozen=True, slots=True)
+class PairSignals:
+    """Per candidate pair of claims (node indices, ``pairs``): its pair features with the
+    number evidence left out (``rows``), the feature scorer's probability (``scores``), and
+    the pair model's probabilities of other / same / conflict where it read the pair
+    (``relation``; a row of NaN where only :data:`MAX_MODEL_PAIRS` kept it from reading)."""
+
+    pairs: list[tuple[int, int]]
+    rows: list[list[float]]
+    scores: dict[tuple[int, int], float]
+    relation: dict[tuple[int, int], npt.NDArray[np.float64]]
+    articles: list[str]  # the article of each node
+
+    def support_rows(self) -> list[list[float]]:
+        """The support model's input for each pair (see :func:`support_row`)."""
+        margins = self.margins()
+        return [support_row(row, self.scores[pair], _read(self.relation.get(pair)),
+                            margins[pair])
+                for pair, row in zip(self.pairs, self.rows, strict=True)]
+
+    def margins(self) -> dict[tuple[int, int], tuple[float, float]]:
+        """Per pair (i, j), how far the feature score of (i, j) is above that of i's next
+        best candidate in j's article, and of j's in i's article (the whole score where
+        there is no other candidate): a claim's clear best match in another article is
+        likelier to state its fact than one of several near-equal matches."""
+        ranked: dict[tuple[int, str], list[float]] = defaultdict(list)
+        for (i, j), score in self.scores.items():
+            ranked[(i, self.articles[j])].append(score)
+            ranked[(j, self.articles[i])].append(score)
+        top2 = {key: sorted(found, reverse=True)[:2] for key, found in ranked.items()}
+
+        def margin(a: int, b: int, score: float) -> float:
+            best = top2[(a, self.articles[b])]
+            rival = best[1] if len(best) > 1 and best[0] == score else (
+                best[0] if best[0] != score else 0.0)
+            return score - rival
+
+        return {(i, j): (margin(i, j, s), margin(j, i, s)) for (i, j), s in self.scores.items()}
+
+
+@dataclass(frozen=True, slots=True)
 class _Node:
     claim: Claim
     statement: Statement
@@ -112,17 +156,19 @@ class _Node:
 
 
 class Comparer:
-    """Holds the embedder, the feature scorer and the pair model; :meth:`compare` is then a
-    pure function of the analyses. ``threshold`` overrides the score two claims need to state
-    one fact (:data:`MODEL_GROUP_THRESHOLD` with the pair model, :data:`GROUP_THRESHOLD`
-    without: ``use_pair_model=False``)."""
+    """Holds the embedder, the feature scorer, the pair model and the support model;
+    :meth:`compare` is then a pure function of the analyses. ``threshold`` overrides the score
+    two claims need to state one fact: the support model's own threshold by default,
+    :data:`MODEL_GROUP_THRESHOLD` with the pair model alone (``use_support_model=False``),
+    :data:`GROUP_THRESHOLD` with the feature scorer alone (``use_pair_model=False``)."""
 
     diff_min_score = DIFF_MIN_SCORE
 
     def __init__(self, embedder: Embedder | None = None, scorer: PairScorer | None = None, *,
                  threshold: float | None = None,
                  splitter: Splitter | None = None,
-                 pair_model: PairModel | None = None, use_pair_model: bool = True) -> None:
+                 pair_model: PairModel | None = None, use_pair_model: bool = True,
+                 support: SupportModel | None = None, use_support_model: bool = True) -> None:
         self.embedder: Embedder = embedder if embedder is not None else MiniLMEmbedder()
         self.scorer = scorer if scorer is not None else load_default_scorer()
         self.splitter: Splitter = splitter if splitter is not None else PropositionSplitter()
@@ -130,15 +176,43 @@ class Comparer:
             (pair_model if pair_model is not None else
              PairModel(precision=getattr(self.embedder, "precision", "auto")))
             if use_pair_model else None)
-        default = GROUP_THRESHOLD if self.pair_model is None else MODEL_GROUP_THRESHOLD
+        # the support model reads the pair model's probabilities: it needs the pair model
+        self.support: SupportModel | None = (
+            (support if support is not None else load_support_model())
+            if use_support_model and self.pair_model is not None else None)
+        if self.support is not None:
+            default = self.support.threshold
+        else:
+            default = GROUP_THRESHOLD if self.pair_model is None else MODEL_GROUP_THRESHOLD
         self.threshold = default if threshold is None else threshold
 
     @property
     def name(self) -> str:
         model = "+pair-model" if self.pair_model is not None else ""
-        return f"corroborate-aligner/2+{self.embedder.name}{model}"
+        support = "+support" if self.support is not None else ""
+        return f"corroborate-aligner/2+{self.embedder.name}{model}{support}"
 
     def compare(self, analyses: Sequence[Analysis]) -> Brief:
+        analyses, lineages, nodes = self.claim_nodes(analyses)
+        by_id = {a.article.id: a for a in analyses}
+        scores = self._pair_scores(nodes)
+        groups, joins = self._groups(nodes, scores, by_id)
+
+        facts = [self._fact(nodes, group, scores, by_id, joins) for group in groups]
+        facts = self._merge_shared_disputes(nodes, groups, facts, scores, by_id, joins)
+        facts.sort(key=_fact_order)
+        facts = [_renumber(f, i) for i, f in enumerate(facts, start=1)]
+        return Brief(
+            analyses=tuple(analyses), facts=tuple(facts), lineages=tuple(lineages),
+            entities=_entities(analyses), timeline=_timeline(analyses),
+            headline=_headline(analyses, nodes, scores),
+            summary=_summary(facts), aligner=self.name,
+        )
+
+    def claim_nodes(self, analyses: Sequence[Analysis]
+                    ) -> tuple[list[Analysis], list[Lineage], list[_Node]]:
+        """The analyses (each article once), their lineages, and a node per claim: what
+        :meth:`compare` groups (also read by ``benchmarks/calibrate_support.py``)."""
         analyses = _unique(analyses)
         if not analyses:
             raise UsageError("nothing to compare: give at least one article")
@@ -157,19 +231,7 @@ class Comparer:
         nodes = [_Node(c, s, _source_key(c, by_id, lineage_of),
                        _specific_units(ClaimContext(c, by_id[c.article])), t)
                  for c, s, t in zip(claims, statements, texts, strict=True)]
-        scores = self._pair_scores(nodes)
-        groups, joins = self._groups(nodes, scores, by_id)
-
-        facts = [self._fact(nodes, group, scores, by_id, joins) for group in groups]
-        facts = self._merge_shared_disputes(nodes, groups, facts, scores, by_id, joins)
-        facts.sort(key=_fact_order)
-        facts = [_renumber(f, i) for i, f in enumerate(facts, start=1)]
-        return Brief(
-            analyses=tuple(analyses), facts=tuple(facts), lineages=tuple(lineages),
-            entities=_entities(analyses), timeline=_timeline(analyses),
-            headline=_headline(analyses, nodes, scores),
-            summary=_summary(facts), aligner=self.name,
-        )
+        return analyses, list(lineages), nodes
 
     def _groups(self, nodes: Sequence[_Node], scores: dict[tuple[int, int], float],
                 by_id: dict[str, Analysis]) -> tuple[list[list[int]], Joins]:
@@ -177,7 +239,10 @@ class Comparer:
         value by value whatever their score (an empty tuple), or with the differences found
         for them."""
         groups = _support_groups(nodes, scores, self.threshold)
-        groups, joins = _join_number_disputes(nodes, groups, scores, by_id)
+        # with the support model a pair's score is the probability that it states one fact:
+        # a pair it supports is related enough to show a conflict of values
+        link = self.threshold if self.support is not None else DISPUTE_LINK
+        groups, joins = _join_number_disputes(nodes, groups, scores, by_id, link)
         return self._join_slot_disputes(nodes, groups, joins, by_id)
 
     def _merge_shared_disputes(self, nodes: Sequence[_Node], groups: list[list[int]],
@@ -267,9 +332,21 @@ class Comparer:
     # -- scoring ----------------------------------------------------------------------------
     def _pair_scores(self, nodes: Sequence[_Node]) -> dict[tuple[int, int], float]:
         """Grouping scores of candidate pairs (claims of different articles whose sentence
-        vectors are close, plus each claim's best matches in every other article)."""
+        vectors are close, plus each claim's best matches in every other article): the
+        support model's probability by default (see :meth:`pair_signals`)."""
+        signals = self.pair_signals(nodes)
+        if self.pair_model is None:
+            return signals.scores
+        if self.support is None:
+            return _relation_scores(signals.scores, signals.relation)
+        supported = self.support.probabilities(signals.support_rows())
+        return {pair: float(p) for pair, p in zip(signals.pairs, supported, strict=True)}
+
+    def pair_signals(self, nodes: Sequence[_Node]) -> PairSignals:
+        """What each reader says of each candidate pair: its pair features, the feature
+        scorer's probability, and the pair model's probabilities where it read the pair."""
         if len(nodes) < 2:
-            return {}
+            return PairSignals([], [], {}, {}, [n.claim.article for n in nodes])
         vectors = np.stack([n.statement.embedding.vector for n in nodes])
         cos = vectors @ vectors.T
         articles = [n.claim.article for n in nodes]
@@ -310,14 +387,14 @@ class Comparer:
                                                       idf)) for i, j in pairs]
         probs = self.scorer.probabilities(rows)
         scores = {pair: float(p) for pair, p in zip(pairs, probs, strict=True)}
-        if self.pair_model is not None:
-            scores = self._rescore(nodes, scores)
-        return scores
+        relation = self._rescore(nodes, scores) if self.pair_model is not None else {}
+        return PairSignals(pairs, rows, scores, relation, articles)
 
     def _rescore(self, nodes: Sequence[_Node], scores: dict[tuple[int, int], float]
-                 ) -> dict[tuple[int, int], float]:
-        """The learned pair model's reading of each claim's strongest candidates in every
-        other article (see :data:`RESCORE_PER_ARTICLE`)."""
+                 ) -> dict[tuple[int, int], npt.NDArray[np.float64]]:
+        """The learned pair model's reading (probabilities of other / same / conflict) of
+        each claim's strongest candidates in every other article (see
+        :data:`RESCORE_PER_ARTICLE`), at most :data:`MAX_MODEL_PAIRS` of them."""
         assert self.pair_model is not None
         ranked: dict[tuple[int, str], list[tuple[float, tuple[int, int]]]] = defaultdict(list)
         for (i, j), score in scores.items():
@@ -330,12 +407,11 @@ class Comparer:
         chosen = sorted(by_score[:MAX_MODEL_PAIRS])
         probs = self.pair_model.probabilities([(mask_figures(nodes[i].text),
                                                 mask_figures(nodes[j].text)) for i, j in chosen])
-        over_budget = set(by_score[MAX_MODEL_PAIRS:])
-        result = {pair: score if pair in over_budget else score * UNREAD_DAMPING
-                  for pair, score in scores.items()}
-        for pair, row in zip(chosen, probs, strict=True):
-            result[pair] = float(row[SAME] + row[CONFLICT])
-        return result
+        relation = dict(zip(chosen, probs, strict=True))
+        if len(by_score) > MAX_MODEL_PAIRS:
+            # over budget: the rest keep their feature score (see _relation_scores)
+            relation.update((pair, _UNREAD_OVER_BUDGET) for pair in by_score[MAX_MODEL_PAIRS:])
+        return relation
 
     # -- facts ------------------------------------------------------------------------------
     def _fact(self, nodes: Sequence[_Node], group: list[int],
@@ -454,6 +530,34 @@ def _support_groups(nodes: Sequence[_Node], scores: dict[tuple[int, int], float]
     return sorted((sorted(m) for m in kept), key=lambda m: m[0])
 
 
+# a marker for pairs the pair model would have read but for MAX_MODEL_PAIRS
+_UNREAD_OVER_BUDGET = np.full(3, np.nan)
+
+
+def _read(row: npt.NDArray[np.float64] | None) -> npt.NDArray[np.float64] | None:
+    """The pair model's probabilities for a pair it read, else None."""
+    return None if row is None or np.isnan(row[0]) else row
+
+
+def _relation_scores(scores: dict[tuple[int, int], float],
+                     relation: dict[tuple[int, int], npt.NDArray[np.float64]]
+                     ) -> dict[tuple[int, int], float]:
+    """Grouping scores from the pair model alone: P(same) + P(conflict) where it read the
+    pair; the feature score where only the budget kept it from reading the pair; the feature
+    score damped by :data:`UNREAD_DAMPING` elsewhere (not among a claim's likeliest
+    partners)."""
+    result = {}
+    for pair, score in scores.items():
+        row = relation.get(pair)
+        if row is None:
+            result[pair] = score * UNREAD_DAMPING
+        elif np.isnan(row[0]):
+            result[pair] = score
+        else:
+            result[pair] = float(row[SAME] + row[CONFLICT])
+    return result
+
+
 def figures_conflict(a: _Node, b: _Node, by_id: dict[str, Analysis]) -> bool:
     """True when two claims give conflicting figures for the same specific thing (a count,
     a duration or a measure of something other than "time" or "thing")."""
@@ -464,26 +568,30 @@ def figures_conflict(a: _Node, b: _Node, by_id: dict[str, Analysis]) -> bool:
 
 
 def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
-                          scores: dict[tuple[int, int], float], by_id: dict[str, Analysis]
-                          ) -> tuple[list[list[int]], Joins]:
-    """Add a fact for two related claims (score ≥ :data:`DISPUTE_LINK`) of different sources
-    that give conflicting figures for the same specific thing ("about 30 minutes" vs "about
-    25 minutes"; "120 firefighters" vs "150"), unless one fact already holds both: outlets
-    that disagree on a number often word the rest differently, and the dispute is what the
-    reader needs to see. The claims keep their other facts (a claim may support several)."""
+                          scores: dict[tuple[int, int], float], by_id: dict[str, Analysis],
+                          link: float = DISPUTE_LINK) -> tuple[list[list[int]], Joins]:
+    """Add a fact for two related claims (score ≥ ``link``, or sentence vectors at least
+    :data:`DISPUTE_COSINE` apart) of different sources that give conflicting figures for the
+    same specific thing ("about 30 minutes" vs "about 25 minutes"; "120 firefighters" vs
+    "150") or date one "since ..." reference point differently ("since June" vs "since
+    December 2019"), unless one fact already holds both: outlets that disagree on a value often
+    word the rest differently, and the dispute is what the reader needs to see. The claims keep
+    their other facts (a claim may support several)."""
     together = {(min(i, j), max(i, j)) for g in groups for x, i in enumerate(g) for j in g[x + 1:]}
     added: list[list[int]] = []
     joins: Joins = {}
     claimed: set[int] = set()
     for (i, j), score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
         cosine = float(nodes[i].statement.embedding.vector @ nodes[j].statement.embedding.vector)
-        if score < DISPUTE_LINK and cosine < DISPUTE_COSINE:
+        if score < link and cosine < DISPUTE_COSINE:
             continue
         if (i, j) in together or i in claimed or j in claimed:
             continue
         if nodes[i].source == nodes[j].source or nodes[i].claim.article == nodes[j].claim.article:
             continue
-        if not figures_conflict(nodes[i], nodes[j], by_id):
+        if not (figures_conflict(nodes[i], nodes[j], by_id) or reference_dates_conflict(
+                ClaimContext(nodes[i].claim, by_id[nodes[i].claim.article]),
+                ClaimContext(nodes[j].claim, by_id[nodes[j].claim.article]))):
             continue
         added.append([i, j])
         joins[(i, j)] = ()

@@ -282,6 +282,12 @@ def date_differences(a: ClaimContext, b: ClaimContext) -> list[Difference]:
     return found
 
 
+def reference_dates_conflict(a: ClaimContext, b: ClaimContext) -> bool:
+    """True when the two claims date the same "since ..." reference point differently ("the
+    first dialogue since June" vs "the first meeting since December 2019")."""
+    return any(d.label == "reference date (since)" for d in date_differences(a, b))
+
+
 # -- named entities in the same role ------------------------------------------------------
 
 _ROLE_LABELS = {"GPE": "place", "LOC": "place", "FAC": "place", "PERSON": "person"}

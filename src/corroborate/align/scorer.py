@@ -87,10 +87,11 @@ def load_peer_thresholds() -> dict[str, float]:
 
 def fit_scorer(rows: Sequence[Sequence[float]] | Array, labels: Sequence[int] | Array, *,
                weights: Sequence[float] | Array | None = None, l2: float = 1.0,
-               trained_on: str = "") -> PairScorer:
+               trained_on: str = "", names: Sequence[str] | None = None) -> PairScorer:
     """Fit the logistic regression (L2 penalty ``l2`` on standardised features; ``weights``
     per pair, e.g. to give two corpora equal say) and choose the threshold that maximises
-    (weighted) F1 on the same pairs."""
+    (weighted) F1 on the same pairs. ``names`` names the columns (default: :data:`FEATURES`
+    when there are as many columns)."""
     x = np.asarray(rows, dtype=np.float64)
     y = np.asarray(labels, dtype=np.float64)
     sw = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=np.float64)
@@ -111,8 +112,11 @@ def fit_scorer(rows: Sequence[Sequence[float]] | Array, labels: Sequence[int] | 
         if np.max(np.abs(step)) < 1e-8:
             break
     probs = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -30, 30)))
-    return PairScorer(FEATURES if x.shape[1] == len(FEATURES) else
-                      tuple(f"f{i}" for i in range(x.shape[1])),
+    if names is not None and len(names) != x.shape[1]:
+        raise ValueError(f"{len(names)} names for {x.shape[1]} columns")
+    columns = (tuple(names) if names is not None else FEATURES if x.shape[1] == len(FEATURES)
+               else tuple(f"f{i}" for i in range(x.shape[1])))
+    return PairScorer(columns,
                       tuple(float(v) for v in mean), tuple(float(v) for v in scale),
                       tuple(float(v) for v in w[:-1]), float(w[-1]),
                       best_f1_threshold(probs, y, sw), trained_on)

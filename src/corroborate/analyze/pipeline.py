@@ -29,6 +29,8 @@ _FUTURE = re.compile(r"\b(?:will|'ll|shall|scheduled|due to|upcoming|expected to
 _COMPOUND_AGO = re.compile(
     r"\b(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
     r"(?:years?|months?|weeks?)(?:,\s*|\s+and\s+)$", re.IGNORECASE)
+_SET_FOR = re.compile(r"\b(?:(?:re)?scheduled|slated|planned|set)\b(?:\s+[\w.'’-]+){0,3}\s+for\s+$"
+                      r"|\b(?:(?:re)?scheduled|slated|due)\s+(?:on|in)\s+$", re.IGNORECASE)
 _PAST = re.compile(r"\b(?:was|were|had|did|said|ago|last)\b", re.IGNORECASE)
 _DATE_LEAD = re.compile(r"^(?:(?:on|in|since|by|until|as early as|as late as|no later than"
                         r"|no earlier than)\s+)+", re.IGNORECASE)
@@ -270,7 +272,12 @@ def _stripped_span(text: str, start: int, end: int, label: str) -> EntitySpan:
 
 def _is_future(ent: Any) -> bool:
     """Whether the clause a date sits in speaks of the future ("will meet on Friday", "the forum
-    ends on Tuesday"), judged from the governing verb's tense and auxiliaries."""
+    ends on Tuesday"), judged from the governing verb's tense and auxiliaries; a date an event
+    is set for is the event's, whatever the tense of the setting ("sentencing has been set
+    for June 28", "the judge set the hearing for June 28")."""
+    before = ent.doc.text[ent.sent.start_char:ent.start_char]
+    if _SET_FOR.search(before):
+        return True
     token = ent.root
     for _ in range(6):
         if token.pos_ in {"VERB", "AUX"}:
@@ -289,6 +296,9 @@ def _is_future(ent: Any) -> bool:
         return True
     if aux & {"would", "had", "has", "have", "did", "was", "were"}:
         return False
+    if token.tag_ == "VBN" and aux & {"is", "are", "am", "'s", "'re"}:
+        # a present passive ("is scheduled for Dec. 16"): the sentence's cues decide
+        return bool(_FUTURE.search(ent.sent.text)) and not _PAST.search(ent.sent.text)
     if token.tag_ in {"VBD", "VBN"}:
         return False
     if token.tag_ in {"VBZ", "VBP"} and token.lemma_ not in {"say", "be", "have", "tell"} \
@@ -298,6 +308,10 @@ def _is_future(ent: Any) -> bool:
         return True
     if token.tag_ == "VB" and any(c.lower_ == "to" for c in token.children):
         return bool(_FUTURE.search(ent.sent.text))
+    if token.lower_ in {"is", "are", "am", "'s", "'re"}:
+        # a present-tense copula has no tense of its own ("the next meeting is in
+        # December"): the sentence's cues decide
+        return bool(_FUTURE.search(ent.sent.text)) and not _PAST.search(ent.sent.text)
     return False
 
 

@@ -1,0 +1,116 @@
+"""The support model: its input row, the shipped weights, clear errors for a bad file, and
+what it does inside a real comparison."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from corroborate.align.features import FEATURES
+from corroborate.align.scorer import fit_scorer
+from corroborate.align.support import (
+    SIGNALS,
+    SUPPORT_FEATURES,
+    SupportModel,
+    load_support_model,
+    support_row,
+)
+from corroborate.errors import ModelUnavailableError
+
+
+def test_a_row_holds_the_signals_then_the_pair_features() -> None:
+    features = [0.5] * len(FEATURES)
+    read = support_row(features, 0.8, np.array([0.2, 0.6, 0.2]), (0.3, -0.1))
+    unread = support_row(features, 0.8, None)
+    assert len(read) == len(unread) == len(SUPPORT_FEATURES) == len(SIGNALS) + len(FEATURES)
+    assert read[0] == pytest.approx(math.log(0.8 / 0.2))
+    assert read[1:4] == pytest.approx([1.0, math.log(0.8 / 0.2), math.log(0.25 / 0.75)])
+    assert unread[1:4] == [0.0, 0.0, 0.0]  # nothing read: the model's signals are absent
+    assert read[4:6] == [-0.1, 0.3]  # margins, the smaller first
+    assert read[len(SIGNALS):] == features
+
+
+@given(st.floats(0.0, 1.0), st.lists(st.floats(0.0, 1.0), min_size=3, max_size=3))
+def test_rows_stay_finite_at_the_extremes(score: float, relation: list[float]) -> None:
+    assert all(math.isfinite(v) for v in support_row([0.0] * len(FEATURES), score, relation))
+
+
+def test_the_shipped_model_loads_and_was_fitted_on_claim_gold() -> None:
+    model = load_support_model()
+    assert model.scorer.features == SUPPORT_FEATURES
+    assert 0.0 < model.threshold < 1.0
+    assert "fit" in model.trained_on and "tune" in model.trained_on
+    assert model.probabilities([]).shape == (0,)
+
+
+def test_a_round_trip_through_the_file_keeps_the_model(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(80, len(SUPPORT_FEATURES)))
+    y = (x[:, 0] + 0.3 * rng.normal(size=80) > 0).astype(float)
+    model = SupportModel(fit_scorer(x, y, names=SUPPORT_FEATURES), 0.3, "test")
+    path = tmp_path / "support.json"
+    path.write_text(json.dumps(model.to_dict()))
+    again = load_support_model(path)
+    assert again == model
+    assert np.allclose(again.probabilities(x), model.probabilities(x))
+
+
+@pytest.mark.parametrize("content", ["", "{not json", '{"schema": "other/1"}',
+                                     '{"schema": "corroborate.support-model/1"}'])
+def test_a_missing_or_broken_file_is_a_clear_error(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "support.json"
+    path.write_text(content)
+    with pytest.raises(ModelUnavailableError, match=r"calibrate_support\.py"):
+        load_support_model(path)
+    with pytest.raises(ModelUnavailableError, match="missing or broken"):
+        load_support_model(tmp_path / "absent.json")
+
+
+def test_a_model_fitted_for_other_features_is_refused(tmp_path: Path) -> None:
+    model = SupportModel(fit_scorer(np.eye(4), np.array([0, 1, 0, 1.0])), 0.3, "old")
+    path = tmp_path / "support.json"
+    path.write_text(json.dumps(model.to_dict()))
+    with pytest.raises(ModelUnavailableError, match="other features"):
+        load_support_model(path)
+
+
+def test_fit_scorer_checks_the_column_names() -> None:
+    with pytest.raises(ValueError, match="names"):
+        fit_scorer(np.eye(4), np.array([0, 1, 0, 1.0]), names=("a", "b"))
+
+
+def test_margins_say_how_clearly_a_pair_is_each_claims_best_match() -> None:
+    from corroborate.align.compare import PairSignals
+
+    # claim 0 (article a) has two candidates in article b (1 and 2); claim 3 is in article c
+    scores = {(0, 1): 0.9, (0, 2): 0.6, (0, 3): 0.4}
+    signals = PairSignals(list(scores), [[0.0] * len(FEATURES)] * 3, scores, {},
+                          ["a", "b", "b", "c"])
+    margins = signals.margins()
+    assert margins[(0, 1)] == pytest.approx((0.3, 0.9))  # 0.3 above 0's next best in b
+    assert margins[(0, 2)] == pytest.approx((-0.3, 0.6))  # 0.3 below 0's best in b
+    assert margins[(0, 3)] == pytest.approx((0.4, 0.4))  # alone: the whole score
+    assert len(signals.support_rows()) == 3
+
+
+def test_in_a_real_comparison_it_scores_a_shared_fact_above_unrelated_claims(
+        comparer, example_analyses) -> None:  # type: ignore[no-untyped-def]
+    assert comparer.support is not None
+    assert comparer.threshold == comparer.support.threshold
+    analyses = example_analyses["factory-fire"]
+    _, _, nodes = comparer.claim_nodes(analyses)
+    signals = comparer.pair_signals(nodes)
+    scores = comparer._pair_scores(nodes)
+    assert set(scores) == set(signals.pairs)
+    assert all(0.0 <= s <= 1.0 for s in scores.values())
+    text = {i: n.text.lower() for i, n in enumerate(nodes)}
+    deaths = [p for p in signals.pairs if all("killed" in text[k] for k in p)]
+    assert deaths, "the outlets' death tolls are candidate pairs"
+    assert max(scores[p] for p in deaths) >= comparer.threshold
+    assert max(scores[p] for p in deaths) > float(np.median(list(scores.values())))
