@@ -211,6 +211,18 @@ def test_real_model_rate_decision(example_briefs) -> None:  # type: ignore[no-un
     assert sales.status == "disputed"
     meridian = [lin for lin in brief.lineages if len(lin.articles) == 2]
     assert meridian, "two articles of one outlet are one source"
+    # Pacific Wire's "The board voted 4-1 for the cut, with one member favouring holding"
+    # supports two facts that The Northbridge Times states apart: each is shown by its own claim
+    shown = [brief.claim_text(f.claims[f.representative]) for f in brief.facts]
+    assert "one voted to keep the rate at 4.5" in shown
+    assert "four board members voted for the reduction" in shown
+    count: dict[Claim, int] = {}
+    for f in brief.facts:
+        for c in f.claims:
+            count[c] = count.get(c, 0) + 1
+    for f in brief.facts:
+        if count[f.claims[f.representative]] > 1:
+            assert all(count[c] > 1 for c in f.claims), "a fact with a claim of its own shows it"
 
 
 def test_figure_slots_are_clause_bounded(analyzer) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -200,6 +201,7 @@ class Comparer:
 
         facts = [self._fact(nodes, group, scores, by_id, joins) for group in groups]
         facts = self._merge_shared_disputes(nodes, groups, facts, scores, by_id, joins)
+        facts = _distinct_representatives(facts, nodes, scores)
         facts.sort(key=_fact_order)
         facts = [_renumber(f, i) for i, f in enumerate(facts, start=1)]
         return Brief(
@@ -421,11 +423,8 @@ class Comparer:
         members = sorted(group, key=lambda i: (rank[nodes[i].claim.article], i))
         claims = tuple(nodes[i].claim for i in members)
 
-        def centrality(i: int) -> tuple[float, int, int]:
-            total = sum(scores.get((min(i, j), max(i, j)), 0.0) for j in members if j != i)
-            return (total, int(nodes[i].claim.field == "text"), -members.index(i))
-
-        representative = members.index(max(members, key=centrality))
+        representative = members.index(
+            max(members, key=lambda i: _centrality(i, members, nodes, scores)))
         outlets = len({by_id[c.article].article.source for c in claims})
         sources = _independent_sources(nodes, members, by_id)
         found: list[Difference] = []
@@ -648,6 +647,33 @@ def _specific_units(context: ClaimContext) -> frozenset[str]:
                      if q.kind in SPECIFIC_KINDS and q.unit not in GENERIC_UNITS)
 
 
+def _distinct_representatives(facts: Sequence[Fact], nodes: Sequence[_Node],
+                              scores: dict[tuple[int, int], float]) -> list[Fact]:
+    """A fact shown by a claim that also stands in other facts (an outlet that packs two
+    facts into one sentence supports both) is shown instead by its most central claim that
+    stands in it alone, where it has one: otherwise two facts read the same."""
+    index = {n.claim: i for i, n in enumerate(nodes)}
+    count = Counter(c for f in facts for c in f.claims)
+    result = []
+    for fact in facts:
+        members = [index[c] for c in fact.claims]
+        own = [i for i, c in zip(members, fact.claims, strict=True) if count[c] == 1]
+        if count[fact.claims[fact.representative]] > 1 and own:
+            best = max(own, key=partial(_centrality, members=members, nodes=nodes,
+                                        scores=scores))
+            fact = replace(fact, representative=members.index(best))
+        result.append(fact)
+    return result
+
+
+def _centrality(i: int, members: Sequence[int], nodes: Sequence[_Node],
+                scores: dict[tuple[int, int], float]) -> tuple[float, int, int]:
+    """How well claim ``i`` stands for the fact of ``members``: its scores with the others,
+    then a sentence before a headline, then the earlier member."""
+    total = sum(scores.get((min(i, j), max(i, j)), 0.0) for j in members if j != i)
+    return (total, int(nodes[i].claim.field == "text"), -list(members).index(i))
+
+
 def _fact_order(fact: Fact) -> tuple[int, int, int, float, int]:
     first = min((c.sentence if c.sentence is not None else -1) for c in fact.claims)
     status = {"agreed": 0, "disputed": 1, "single": 2}[fact.status]
@@ -655,8 +681,6 @@ def _fact_order(fact: Fact) -> tuple[int, int, int, float, int]:
 
 
 def _renumber(fact: Fact, number: int) -> Fact:
-    from dataclasses import replace
-
     return replace(fact, id=f"F{number}")
 
 
