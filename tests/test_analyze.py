@@ -163,6 +163,12 @@ def test_dates_follow_tense(analyzer) -> None:  # type: ignore[no-untyped-def]
     ("The judge set the sentencing for June 28 at 2 p.m.", "2027-06-28"),
     ("The hearing is scheduled on Dec. 3.", "2026-12-03"),
     ("The fire set the warehouse alight on June 28.", "2026-06-28"),
+    # ... unless the setting is past or undone
+    ("The vote, which had been scheduled for March 5, was postponed.", "2026-03-05"),
+    ("The trial was originally set for March 12 but was delayed.", "2026-03-12"),
+    ("Sales set a record for March.", "2026-03"),
+    # the cues of the date's own clause, not of the sentence
+    ("The man, who is accused of a robbery in March, will appear in court.", "2026-03"),
 ])
 def test_year_of_scheduled_and_copula_dates(analyzer, sentence: str,  # type: ignore[no-untyped-def]
                                            expected: str) -> None:

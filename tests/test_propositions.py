@@ -131,6 +131,15 @@ def test_claim_text_drops_a_bracket_whose_opening_lay_in_a_gap() -> None:
     dateline = text.index("Oct 14"), text.index(")")
     assert article.claim_text(Claim("x", 0, 0, len(text), "text", (dateline,))) == (
         "OSTRAVA, Czech Republic - At least 12 people were killed (officially) and 31 injured")
+    # a gap over an opening bracket, or inside a bracketed aside
+    opening = text.index("(Pacific"), text.index("Wire")
+    assert article.claim_text(Claim("x", 0, 0, len(text), "text", (opening,))) == (
+        "OSTRAVA, Czech Republic, Oct 14 Wire - At least 12 people were killed (officially) "
+        "and 31 injured")
+    aside = text.index("officially"), text.index(") and")
+    assert article.claim_text(Claim("x", 0, 0, len(text), "text", (aside,))) == (
+        "OSTRAVA, Czech Republic, Oct 14 (Pacific Wire) - At least 12 people were killed and "
+        "31 injured")
     # brackets that open and close outside the gaps stay
     inner = text.index("Czech"), text.index(", Oct")
     assert article.claim_text(Claim("x", 0, 0, len(text), "text", (inner,))) == (

@@ -72,6 +72,18 @@ def test_a_missing_or_broken_file_is_a_clear_error(tmp_path: Path, content: str)
         load_support_model(tmp_path / "absent.json")
 
 
+def test_weights_that_do_not_fit_the_features_are_refused(tmp_path: Path) -> None:
+    model = SupportModel(fit_scorer(np.eye(len(SUPPORT_FEATURES)),
+                                    np.arange(len(SUPPORT_FEATURES)) % 2,
+                                    names=SUPPORT_FEATURES), 0.3, "test")
+    raw = model.to_dict()
+    raw["regression"]["coef"] = raw["regression"]["coef"][:3]
+    path = tmp_path / "support.json"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ModelUnavailableError, match="do not fit"):
+        load_support_model(path)
+
+
 def test_a_model_fitted_for_other_features_is_refused(tmp_path: Path) -> None:
     model = SupportModel(fit_scorer(np.eye(4), np.array([0, 1, 0, 1.0])), 0.3, "old")
     path = tmp_path / "support.json"
@@ -97,6 +109,34 @@ def test_margins_say_how_clearly_a_pair_is_each_claims_best_match() -> None:
     assert margins[(0, 2)] == pytest.approx((-0.3, 0.6))  # 0.3 below 0's best in b
     assert margins[(0, 3)] == pytest.approx((0.4, 0.4))  # alone: the whole score
     assert len(signals.support_rows()) == 3
+    tied = {(0, 1): 0.9, (0, 2): 0.9}
+    even = PairSignals(list(tied), [[0.0] * len(FEATURES)] * 2, tied, {}, ["a", "b", "b"])
+    assert even.margins() == {(0, 1): pytest.approx((0.0, 0.9)),
+                              (0, 2): pytest.approx((0.0, 0.9))}  # a tie: no clear best
+
+
+def test_pairs_over_the_model_budget(comparer, example_analyses,  # type: ignore[no-untyped-def]
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MAX_MODEL_PAIRS the pair model reads no more: the support model sees such a pair
+    as unread, the pair model alone keeps its feature score undamped."""
+    import importlib
+
+    compare_module = importlib.import_module("corroborate.align.compare")
+    from corroborate.align import Comparer
+
+    monkeypatch.setattr(compare_module, "MAX_MODEL_PAIRS", 10)
+    _, _, nodes = comparer.claim_nodes(example_analyses["factory-fire"])
+    signals = comparer.pair_signals(nodes)
+    over = [p for p, row in signals.relation.items() if np.isnan(row[0])]
+    read = [p for p, row in signals.relation.items() if not np.isnan(row[0])]
+    assert len(read) == 10 and over
+    rows = dict(zip(signals.pairs, signals.support_rows(), strict=True))
+    assert all(rows[p][1] == 0.0 for p in over) and all(rows[p][1] == 1.0 for p in read)
+    assert all(math.isfinite(v) for row in rows.values() for v in row)
+    alone = Comparer(comparer.embedder, pair_model=comparer.pair_model,
+                     use_support_model=False)
+    scores = alone._pair_scores(nodes)
+    assert all(scores[p] == pytest.approx(signals.scores[p]) for p in over)
 
 
 def test_in_a_real_comparison_it_scores_a_shared_fact_above_unrelated_claims(

@@ -7,6 +7,7 @@ This module imports nothing of ours.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -23,6 +24,25 @@ def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
 
 _CLOSING = {")": "(", "]": "["}
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
+
+
+def _without_orphan_brackets(text: str) -> str:
+    """``text`` less the brackets that have no partner in it (and the space they leave)."""
+    stack: list[int] = []
+    orphans: set[int] = set()
+    for i, ch in enumerate(text):
+        if ch in "([":
+            stack.append(i)
+        elif ch in _CLOSING:
+            if stack and text[stack[-1]] == _CLOSING[ch]:
+                stack.pop()
+            else:
+                orphans.add(i)
+    orphans.update(stack)
+    kept = "".join(ch for i, ch in enumerate(text) if i not in orphans)
+    emptied = _EMPTY_BRACKETS.sub(" ", kept)
+    return text if emptied == text else " ".join(emptied.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,15 +82,9 @@ class Article:
             parts.append(text[cursor:start].rstrip(" ,"))
             cursor = end
         parts.append(text[cursor : claim.end].lstrip(" ,"))
-        joined = ""
-        for part in parts:
-            # a closing bracket whose opening one lay in the gap ("OSTRAVA, Czech Republic,
-            # [Oct 14 (Pacific Wire]) - At least 12 ...") goes with it
-            while part[:1] in _CLOSING and joined.count(_CLOSING[part[0]]) <= joined.count(part[0]):
-                part = part[1:].lstrip(" ,")
-            if part:
-                joined = f"{joined} {part}" if joined else part
-        return joined
+        # a bracket whose partner lay in a gap ("OSTRAVA, Czech Republic, [Oct 14 (Pacific
+        # Wire]) - At least 12 ...") goes with it
+        return _without_orphan_brackets(" ".join(p for p in parts if p))
 
 
 @dataclass(frozen=True, slots=True)

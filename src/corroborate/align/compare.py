@@ -92,7 +92,7 @@ RESCORE_MIN = 0.05
 UNREAD_DAMPING = 0.5
 # At most this many pairs are read by the pair model per comparison (the highest feature scores
 # first; about 5 s on 2 cores): in a large story the rest keep their feature score, undamped,
-# as without the model.
+# with the pair model alone; the support model reads them as unread pairs.
 MAX_MODEL_PAIRS = 1200
 SUMMARY_FACTS = 5
 MAX_ARTICLES = 200

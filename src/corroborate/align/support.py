@@ -100,4 +100,9 @@ def load_support_model(path: str | os.PathLike[str] | None = None) -> SupportMod
     if model.scorer.features != SUPPORT_FEATURES:
         raise ModelUnavailableError(
             f"{WEIGHTS_FILE} was fitted for other features: run benchmarks/calibrate_support.py")
+    sizes = {len(model.scorer.mean), len(model.scorer.scale), len(model.scorer.coef)}
+    if sizes != {len(SUPPORT_FEATURES)} or min(model.scorer.scale) <= 0:
+        raise ModelUnavailableError(
+            f"{WEIGHTS_FILE} is broken (weights do not fit its features): reinstall Corroborate "
+            "or run benchmarks/calibrate_support.py")
     return model

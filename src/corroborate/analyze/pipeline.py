@@ -29,8 +29,13 @@ _FUTURE = re.compile(r"\b(?:will|'ll|shall|scheduled|due to|upcoming|expected to
 _COMPOUND_AGO = re.compile(
     r"\b(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
     r"(?:years?|months?|weeks?)(?:,\s*|\s+and\s+)$", re.IGNORECASE)
-_SET_FOR = re.compile(r"\b(?:(?:re)?scheduled|slated|planned|set)\b(?:\s+[\w.'’-]+){0,3}\s+for\s+$"
-                      r"|\b(?:(?:re)?scheduled|slated|due)\s+(?:on|in)\s+$", re.IGNORECASE)
+_SET_FOR = re.compile(r"\b(?:(?:re)?scheduled|slated|planned|set|due)"
+                      r"(?:\s+(?:the|its|his|her|their)\s+[\w-]+)?\s+(?:for|on|in)\s+$",
+                      re.IGNORECASE)
+# ... unless the setting is told as past or undone ("had been scheduled for March 5, was
+# postponed", "was originally set for March 12")
+_UNSET = re.compile(r"\b(?:had|was|were|originally|initially|postponed|delayed|cancell?ed"
+                    r"|pushed\s+back|called\s+off)\b", re.IGNORECASE)
 _PAST = re.compile(r"\b(?:was|were|had|did|said|ago|last)\b", re.IGNORECASE)
 _DATE_LEAD = re.compile(r"^(?:(?:on|in|since|by|until|as early as|as late as|no later than"
                         r"|no earlier than)\s+)+", re.IGNORECASE)
@@ -276,7 +281,7 @@ def _is_future(ent: Any) -> bool:
     is set for is the event's, whatever the tense of the setting ("sentencing has been set
     for June 28", "the judge set the hearing for June 28")."""
     before = ent.doc.text[ent.sent.start_char:ent.start_char]
-    if _SET_FOR.search(before):
+    if _SET_FOR.search(before) and not _UNSET.search(ent.sent.text):
         return True
     token = ent.root
     for _ in range(6):
@@ -297,8 +302,8 @@ def _is_future(ent: Any) -> bool:
     if aux & {"would", "had", "has", "have", "did", "was", "were"}:
         return False
     if token.tag_ == "VBN" and aux & {"is", "are", "am", "'s", "'re"}:
-        # a present passive ("is scheduled for Dec. 16"): the sentence's cues decide
-        return bool(_FUTURE.search(ent.sent.text)) and not _PAST.search(ent.sent.text)
+        # a present passive ("is scheduled for Dec. 16"): its own clause's cues decide
+        return _future_clause(token)
     if token.tag_ in {"VBD", "VBN"}:
         return False
     if token.tag_ in {"VBZ", "VBP"} and token.lemma_ not in {"say", "be", "have", "tell"} \
@@ -310,9 +315,16 @@ def _is_future(ent: Any) -> bool:
         return bool(_FUTURE.search(ent.sent.text))
     if token.lower_ in {"is", "are", "am", "'s", "'re"}:
         # a present-tense copula has no tense of its own ("the next meeting is in
-        # December"): the sentence's cues decide
-        return bool(_FUTURE.search(ent.sent.text)) and not _PAST.search(ent.sent.text)
+        # December"): its clause's cues decide
+        return _future_clause(token)
     return False
+
+
+def _future_clause(verb: Any) -> bool:
+    """Whether the clause of ``verb`` (its subtree, not the whole sentence: "the man, who is
+    accused of a robbery in March, will appear ...") speaks of the future by its words."""
+    clause = verb.doc[verb.left_edge.i : verb.right_edge.i + 1].text
+    return bool(_FUTURE.search(clause)) and not _PAST.search(clause)
 
 
 def _lemma(token: Any) -> str:
