@@ -354,6 +354,10 @@ def test_brief_errors(runner: CliRunner, story_db, tmp_path: Path) -> None:  # t
     bad = runner.invoke(main, ["brief", "abc", "--db", str(db)])
     assert bad.exit_code == 2 and "expected a number" in bad.output
     assert len(bad.output.strip().splitlines()) == 1
+    huge = runner.invoke(main, ["brief", "99999999999999999999999", "--db", str(db)])
+    assert huge.exit_code == 3 and huge.output.startswith("error: no story 9999")
+    superscript = runner.invoke(main, ["brief", "²", "--db", str(db)])
+    assert superscript.exit_code == 2 and "expected a number" in superscript.output
     since = runner.invoke(main, ["stories", "--db", str(db), "--since", "last week"])
     assert since.exit_code == 2 and "--since" in since.output
     none = tmp_path / "none.db"

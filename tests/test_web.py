@@ -285,6 +285,14 @@ def test_compare_needs_two_articles(client: TestClient) -> None:
     assert HOSTILE_TEXT.split()[0] in r.text  # what was typed is kept
 
 
+def test_compare_with_an_absurd_number_of_slots(client: TestClient) -> None:
+    for slots in ("9" * 5000, "²", "-1"):
+        r = client.post("/compare", data={"slots": slots, "title-1": "One",
+                                          "text-1": HOSTILE_TEXT})
+        assert r.status_code == 400, slots  # the form is read; one article is too few
+        assert "Paste at least 2 articles" in r.text
+
+
 def test_compare_rejects_near_empty_article(client: TestClient) -> None:
     r = client.post("/compare", data={"title-1": "A", "text-1": HOSTILE_TEXT,
                                       "title-2": "B", "text-2": "Too short."})
@@ -355,13 +363,22 @@ def test_api(client: TestClient, stories: list[dict[str, Any]]) -> None:
 @pytest.mark.parametrize("url", ["/stories/9999", "/stories/abc", "/articles/ffffffffffff",
                                  "/articles/not-hex", "/no/such/page", "/static/../cli.py",
                                  "/static/style.css/../../store/db.py", "/templates/base.html",
-                                 "/docs", "/stories/9999/side-by-side"])
+                                 "/docs", "/stories/9999/side-by-side", "/stories/%C2%B2",
+                                 "/stories/99999999999999999999999"])
 def test_not_found_page(client: TestClient, url: str) -> None:
     r = client.get(url)
     assert r.status_code == 404, url
     assert r.headers["content-type"].startswith("text/html")
     assert "Not found" in r.text and "Traceback" not in r.text
     _assert_headers(r)
+
+
+@pytest.mark.parametrize("url", ["/api/stories/%C2%B2", "/api/stories/%C2%B2/brief",
+                                 "/api/stories/99999999999999999999999"])
+def test_api_not_found_for_ids_that_are_no_numbers(client: TestClient, url: str) -> None:
+    r = client.get(url)
+    assert r.status_code == 404, url
+    assert r.headers["content-type"].startswith("application/json")
 
 
 def test_only_the_stylesheet_is_served(client: TestClient) -> None:

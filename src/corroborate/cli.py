@@ -431,7 +431,7 @@ STORIES_SCHEMA = "corroborate.stories/1"
 
 def _story_id(value: str) -> int:
     text = value.strip().lstrip("sS#")
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # "²".isdigit() is true
         raise UsageError(f"story id {value!r}: expected a number such as 12 "
                          "(see `corroborate stories`)")
     return int(text)

@@ -202,6 +202,9 @@ def _summary(store: Store, story_id: int) -> StorySummary:
 
 def resolve_story(store: Store, story_id: int) -> int:
     """The live story id: a story merged into another resolves to the one it lives on in."""
+    if not 0 <= story_id < 2**63:  # beyond SQLite's integers: no such story
+        raise NotFoundError(f"no story {story_id} in {store.path}: see "
+                            "`corroborate stories` for the ids")
     seen: set[int] = set()
     current = story_id
     while current not in seen:

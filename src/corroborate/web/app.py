@@ -254,7 +254,8 @@ def stored_link(item: Mapping[str, Any]) -> str:
 
 def _story_id(value: str) -> int:
     text = value.strip().lstrip("sS#")
-    if not text.isdigit() or len(text) > 12:
+    # ASCII digits only: "²".isdigit() is true, and int("²") raises
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
         raise NotFoundError(f"no story {value!r}: story ids are numbers")
     return int(text)
 
@@ -412,8 +413,10 @@ def create_app(db_path: Path, *, max_form_bytes: int = DEFAULT_MAX_FORM_BYTES,
         except (UnicodeDecodeError, ValueError):
             return error(request, 400, "Bad request", "The form could not be read.")
         slots_text = (form.get("slots") or ["3"])[0]
-        slots = min(MAX_ARTICLES, max(MIN_ARTICLES, int(slots_text)
-                                      if slots_text.isdigit() else 3))
+        # a number of slots: a few ASCII digits (int() refuses 5,000 of them)
+        wanted = (int(slots_text) if slots_text.isascii() and slots_text.isdigit()
+                  and len(slots_text) <= 3 else 3)
+        slots = min(MAX_ARTICLES, max(MIN_ARTICLES, wanted))
         pasted = data.pasted_articles(form, slots=MAX_ARTICLES)
         too_long = [n for n, p in enumerate(pasted, 1)
                     if len(p.text) > MAX_ARTICLE_CHARS or len(p.title) > 1000]
