@@ -140,9 +140,9 @@ class PairSignals:
 
         def margin(a: int, b: int, score: float) -> float:
             best = top2[(a, self.articles[b])]
-            rival = best[1] if len(best) > 1 and best[0] == score else (
-                best[0] if best[0] != score else 0.0)
-            return score - rival
+            if score < best[0]:
+                return score - best[0]  # below a's best candidate in b's article
+            return score - (best[1] if len(best) > 1 else 0.0)  # above the next best
 
         return {(i, j): (margin(i, j, s), margin(j, i, s)) for (i, j), s in self.scores.items()}
 
@@ -531,6 +531,7 @@ def _support_groups(nodes: Sequence[_Node], scores: dict[tuple[int, int], float]
 
 # a marker for pairs the pair model would have read but for MAX_MODEL_PAIRS
 _UNREAD_OVER_BUDGET = np.full(3, np.nan)
+_UNREAD_OVER_BUDGET.setflags(write=False)  # one array shared by every such pair
 
 
 def _read(row: npt.NDArray[np.float64] | None) -> npt.NDArray[np.float64] | None:
@@ -560,8 +561,11 @@ def _relation_scores(scores: dict[tuple[int, int], float],
 def figures_conflict(a: _Node, b: _Node, by_id: dict[str, Analysis]) -> bool:
     """True when two claims give conflicting figures for the same specific thing (a count,
     a duration or a measure of something other than "time" or "thing")."""
-    left = ClaimContext(a.claim, by_id[a.claim.article])
-    right = ClaimContext(b.claim, by_id[b.claim.article])
+    return _figures_conflict(ClaimContext(a.claim, by_id[a.claim.article]),
+                             ClaimContext(b.claim, by_id[b.claim.article]))
+
+
+def _figures_conflict(left: ClaimContext, right: ClaimContext) -> bool:
     return any(d.label not in GENERIC_UNITS
                for d in quantity_differences(left, right, SPECIFIC_KINDS))
 
@@ -588,9 +592,9 @@ def _join_number_disputes(nodes: Sequence[_Node], groups: list[list[int]],
             continue
         if nodes[i].source == nodes[j].source or nodes[i].claim.article == nodes[j].claim.article:
             continue
-        if not (figures_conflict(nodes[i], nodes[j], by_id) or reference_dates_conflict(
-                ClaimContext(nodes[i].claim, by_id[nodes[i].claim.article]),
-                ClaimContext(nodes[j].claim, by_id[nodes[j].claim.article]))):
+        left = ClaimContext(nodes[i].claim, by_id[nodes[i].claim.article])
+        right = ClaimContext(nodes[j].claim, by_id[nodes[j].claim.article])
+        if not (_figures_conflict(left, right) or reference_dates_conflict(left, right)):
             continue
         added.append([i, j])
         joins[(i, j)] = ()
