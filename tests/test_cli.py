@@ -356,6 +356,8 @@ def test_brief_errors(runner: CliRunner, story_db, tmp_path: Path) -> None:  # t
     assert len(bad.output.strip().splitlines()) == 1
     huge = runner.invoke(main, ["brief", "99999999999999999999999", "--db", str(db)])
     assert huge.exit_code == 3 and huge.output.startswith("error: no story 9999")
+    longest = runner.invoke(main, ["brief", "9" * 5000, "--db", str(db)])
+    assert longest.exit_code == 3 and len(longest.output.strip().splitlines()) == 1
     superscript = runner.invoke(main, ["brief", "²", "--db", str(db)])
     assert superscript.exit_code == 2 and "expected a number" in superscript.output
     since = runner.invoke(main, ["stories", "--db", str(db), "--since", "last week"])

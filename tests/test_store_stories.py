@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from corroborate.embed import HashingEmbedder
-from corroborate.errors import NotFoundError
+from corroborate.errors import NotFoundError, UsageError
 from corroborate.ingest import read_inputs
 from corroborate.model import Article
 from corroborate.store import SCHEMA_VERSION, Store, ingest_articles
@@ -21,6 +21,7 @@ from corroborate.store.migrations import MIGRATIONS
 from corroborate.store.stories import (
     StoryBook,
     list_stories,
+    parse_story_id,
     recluster,
     resolve_story,
     story_article_ids,
@@ -268,6 +269,25 @@ def test_unknown_story_ids(ingested: Store) -> None:
         story_article_ids(ingested, 999)
     with pytest.raises(NotFoundError):
         story_summary(ingested, 999)
+    with pytest.raises(NotFoundError):
+        resolve_story(ingested, 2**63)  # beyond SQLite's integers
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("12", 12), (" s12 ", 12), ("#7", 7),
+                                                 ("S003", 3)])
+def test_story_ids_as_typed(typed: str, expected: int) -> None:
+    assert parse_story_id(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["abc", "²", "-1", "1.5", ""])
+def test_story_ids_that_are_no_numbers(typed: str) -> None:
+    with pytest.raises(UsageError, match="expected a number"):
+        parse_story_id(typed)
+
+
+def test_story_ids_longer_than_any(typed: str = "9" * 5000) -> None:
+    with pytest.raises(NotFoundError, match="at most 18 digits"):
+        parse_story_id(typed)  # not int()'s "Exceeds the limit (4300 digits)"
 
 
 def _synthetic(aid: str, topics: Sequence[int], dim: int = 64) -> StoryFeatures:

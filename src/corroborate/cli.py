@@ -429,14 +429,6 @@ def compare_cmd(inputs: tuple[str, ...], db: str | None, fmt: str, output: str |
 STORIES_SCHEMA = "corroborate.stories/1"
 
 
-def _story_id(value: str) -> int:
-    text = value.strip().lstrip("sS#")
-    if not (text.isascii() and text.isdigit()):  # "²".isdigit() is true
-        raise UsageError(f"story id {value!r}: expected a number such as 12 "
-                         "(see `corroborate stories`)")
-    return int(text)
-
-
 @main.command(name="stories")
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -502,7 +494,7 @@ def brief_cmd(story_id: str, db: str | None, fmt: str, output: str | None) -> No
     """
     from corroborate.align import Comparer
     from corroborate.analyze import Analyzer
-    from corroborate.store.stories import list_stories, story_article_ids
+    from corroborate.store.stories import list_stories, parse_story_id, story_article_ids
 
     analyses = []
     with _open_store(db) as store:
@@ -512,7 +504,7 @@ def brief_cmd(story_id: str, db: str | None, fmt: str, output: str | None) -> No
                 raise NotFoundError(f"no stories in {store.path}: ingest articles first")
             sid = top[0].id
         else:
-            sid = _story_id(story_id)
+            sid = parse_story_id(story_id)
         analyzer: Analyzer | None = None
         for aid in story_article_ids(store, sid):
             analysis = store.get_analysis(aid)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from corroborate.errors import NotFoundError
+from corroborate.errors import NotFoundError, UsageError
 from corroborate.model import Analysis, Article
 from corroborate.store.db import Store
 from corroborate.stories import (
@@ -198,6 +198,24 @@ def _summary(store: Store, story_id: int) -> StorySummary:
     dates = [r["published"] for r in rows if r["published"]]
     return StorySummary(story_id, rows[0]["title"], rows[0]["id"], len(rows), outlets,
                         min(dates) if dates else None, max(dates) if dates else None)
+
+
+# story ids are SQLite integers: more digits than this can name no story
+MAX_STORY_ID_DIGITS = 18
+
+
+def parse_story_id(value: str) -> int:
+    """A story id as typed ("12", "s12", "#12"): :class:`UsageError` when it is no number
+    (ASCII digits only: "²".isdigit() is true, and int("²") raises), :class:`NotFoundError`
+    when it has more digits than any story id."""
+    text = value.strip().lstrip("sS#")
+    if not (text.isascii() and text.isdigit()):
+        raise UsageError(f"story id {value!r}: expected a number such as 12 "
+                         "(see `corroborate stories`)")
+    if len(text) > MAX_STORY_ID_DIGITS:
+        raise NotFoundError(f"no story {text}: story ids have at most {MAX_STORY_ID_DIGITS} "
+                            "digits (see `corroborate stories`)")
+    return int(text)
 
 
 def resolve_story(store: Store, story_id: int) -> int:

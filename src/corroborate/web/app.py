@@ -43,7 +43,7 @@ from corroborate.report.brief_markdown import (
     trace,
 )
 from corroborate.store import Store
-from corroborate.store.stories import story_article_ids, story_summary
+from corroborate.store.stories import parse_story_id, story_article_ids, story_summary
 from corroborate.web import data
 
 log = logging.getLogger("corroborate.web")
@@ -253,11 +253,10 @@ def stored_link(item: Mapping[str, Any]) -> str:
 
 
 def _story_id(value: str) -> int:
-    text = value.strip().lstrip("sS#")
-    # ASCII digits only: "²".isdigit() is true, and int("²") raises
-    if not (text.isascii() and text.isdigit()) or len(text) > 12:
-        raise NotFoundError(f"no story {value!r}: story ids are numbers")
-    return int(text)
+    try:
+        return parse_story_id(value)
+    except UsageError as exc:  # on the web, an id that is no number names no page
+        raise NotFoundError(f"no story {value!r}: story ids are numbers") from exc
 
 
 def _article_id(value: str) -> str:
