@@ -26,6 +26,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_REJECTED = 1
 EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+#: an article this long gets a note before its (long) analysis
+LARGE_ARTICLE_CHARS = 200_000
+#: a brief of a story this large gets a note before its comparison
+LARGE_STORY_ARTICLES = 25
 
 
 def _fail(message: str, code: int) -> None:
@@ -43,7 +48,7 @@ def handle_errors(func: F) -> F:
         except CorroborateError as exc:
             _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
-            _fail("interrupted", 130)
+            _fail("interrupted", EXIT_INTERRUPTED)
         except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
         except Exception as exc:
@@ -57,11 +62,46 @@ def _settings(db: str | None) -> Settings:
     return Settings.from_env().with_overrides(db_path=Path(db) if db else None)
 
 
-def _open_store(db: str | None, *, create: bool = False) -> Any:
-    """The database; only `ingest` creates it, reading commands never leave a new file."""
+def _open_store(db: str | None, *, create: bool = False,
+                on_wait: Callable[[str], None] | None = None) -> Any:
+    """The database; only `ingest` creates it, reading commands never leave a new file.
+    ``on_wait`` hears once when a write waits for another process (default: a line on
+    stderr)."""
     from corroborate.store import Store
 
-    return Store(_settings(db).db_path, create=create)
+    def waiting(message: str) -> None:
+        click.echo(message, err=True)
+
+    return Store(_settings(db).db_path, create=create, on_wait=on_wait or waiting)
+
+
+def _estimate_articles(items: list[str | Rejection]) -> int | None:
+    """How many articles the inputs hold, for the progress bar: one per file, one per
+    non-blank line of a JSON Lines file; None when standard input is among them."""
+    total = 0
+    for item in items:
+        if item == "-":
+            return None
+        if isinstance(item, str) and Path(item).suffix.lower() in (".jsonl", ".ndjson"):
+            total += _count_lines(Path(item))
+        else:
+            total += 1
+    return total
+
+
+def _count_lines(path: Path) -> int:
+    lines = 0
+    try:
+        with path.open("rb") as stream:
+            tail = b"\n"
+            while chunk := stream.read(1 << 20):
+                lines += chunk.count(b"\n")
+                tail = chunk[-1:]
+            if tail != b"\n":
+                lines += 1
+    except OSError:
+        return 1
+    return max(1, lines)
 
 
 def _story_book(store: Any) -> tuple[Any, Any]:
@@ -115,7 +155,8 @@ def main() -> None:
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Worker processes for the language model (2 on a 2-core machine).")
 @click.option("--progress/--no-progress", default=None,
-              help="Show a progress bar (default: only when stdout is a terminal).")
+              help="Show progress (articles, articles/s, time left) on stderr; default: when "
+                   "stderr is a terminal.")
 @click.option("--no-stories", is_flag=True,
               help="Do not assign the articles to stories now (`corroborate recluster` does).")
 @handle_errors
@@ -142,39 +183,55 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, fmt: str,
       cat feed.jsonl | corroborate ingest - --format json
     """
     from corroborate.analyze import Analyzer
-    from corroborate.store import ingest_articles
+    from corroborate.progress import Progress
+    from corroborate.store import IngestReport, ingest_articles
 
     settings = _settings(db).with_overrides(max_bytes=max_bytes)
     options = IngestOptions(source=source, max_bytes=settings.max_bytes,
                             min_words=settings.min_words)
     items = expand_inputs(paths)
     stdin = _stdin(paths)
-    show_progress = sys.stdout.isatty() if progress is None else progress
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    bar = Progress("ingesting", _estimate_articles(items), enabled=show_progress)
+    counts = {"ingested": 0, "present": 0, "rejected": 0}
+
+    def say(message: str) -> None:
+        bar.finish()
+        click.echo(message, err=True)
 
     def on_result(item: Article | Rejection, status: str) -> None:
+        counts[status] += 1
         if isinstance(item, Rejection):
-            click.echo(f"rejected: {item.input}: {item.reason}", err=True)
+            say(f"rejected: {item.input}: {item.reason}")
+        bar.advance()
 
     def results() -> Any:
-        if show_progress:
-            with click.progressbar(items, label="ingesting", file=sys.stderr,
-                                   item_show_func=lambda i: str(i) if isinstance(i, str) else "",
-                                   ) as bar:
-                for item in bar:
-                    yield from read_one(item, options, stdin=stdin)
-        else:
-            for item in items:
-                yield from read_one(item, options, stdin=stdin)
+        for item in items:
+            for result in read_one(item, options, stdin=stdin):
+                if isinstance(result, Article) and len(result.text) >= LARGE_ARTICLE_CHARS:
+                    name = result.origin or result.path or result.id
+                    say(f"note: {name}: {len(result.text):,} characters; analysing it can "
+                        "take a minute or more")
+                yield result
 
     analyzer = None if no_analyze else Analyzer()
-    with _open_store(db, create=True) as store:
-        book, features_for = (None, None) if no_stories else _story_book(store)
-        report = ingest_articles(store, results(), analyzer, n_process=jobs,
-                                 on_result=on_result, stories=book, features_for=features_for)
+    report = IngestReport()
+    try:
+        with bar, _open_store(db, create=True, on_wait=say) as store:
+            book, features_for = (None, None) if no_stories else _story_book(store)
+            report = ingest_articles(store, results(), analyzer, n_process=jobs,
+                                     on_result=on_result, stories=book,
+                                     features_for=features_for)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted after {counts['ingested']} ingested, {counts['present']} "
+                   f"already present, {counts['rejected']} rejected ({settings.db_path}); "
+                   "what was stored stays stored, articles still being analysed were not: run "
+                   "the same command again to go on", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     stories = sorted(set(report.story_of.values()))
     if fmt == "json":
         click.echo(json.dumps({
-            "db": str(settings.db_path),
+            "db": str(settings.db_path), "seconds": round(bar.elapsed, 3),
             "ingested": report.ingested, "present": report.present,
             "rejected": [{"input": r.input, "reason": r.reason} for r in report.rejected],
             "stories": {aid: report.story_of[aid] for aid in report.ingested
@@ -184,9 +241,11 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, fmt: str,
                               if c.kind != "assign"],
         }, indent=2))
     else:
-        tail = f", into {len(stories)} stories" if stories else ""
+        tail = (f", into {len(stories)} {'story' if len(stories) == 1 else 'stories'}"
+                if stories else "")
         click.echo(f"{len(report.ingested)} ingested, {len(report.present)} already present, "
-                   f"{len(report.rejected)} rejected ({settings.db_path}){tail}")
+                   f"{len(report.rejected)} rejected ({settings.db_path}){tail}; "
+                   f"{bar.summary()}")
     if report.rejected:
         sys.exit(EXIT_REJECTED)
 
@@ -494,6 +553,7 @@ def brief_cmd(story_id: str, db: str | None, fmt: str, output: str | None) -> No
     """
     from corroborate.align import Comparer
     from corroborate.analyze import Analyzer
+    from corroborate.progress import Progress
     from corroborate.store.stories import list_stories, parse_story_id, story_article_ids
 
     analyses = []
@@ -505,14 +565,22 @@ def brief_cmd(story_id: str, db: str | None, fmt: str, output: str | None) -> No
             sid = top[0].id
         else:
             sid = parse_story_id(story_id)
+        ids = story_article_ids(store, sid)
+        missing = [aid for aid in ids if store.get_analysis(aid) is None]
         analyzer: Analyzer | None = None
-        for aid in story_article_ids(store, sid):
-            analysis = store.get_analysis(aid)
-            if analysis is None:
-                analyzer = analyzer or Analyzer()
-                analysis = analyzer.analyze(store.get_article(aid))
-                store.set_analysis(analysis)
-            analyses.append(analysis)
+        bar = Progress("analysing", len(missing), enabled=bool(missing) and sys.stderr.isatty())
+        with bar:
+            for aid in ids:
+                analysis = store.get_analysis(aid)
+                if analysis is None:
+                    analyzer = analyzer or Analyzer()
+                    analysis = analyzer.analyze(store.get_article(aid))
+                    store.set_analysis(analysis)
+                    bar.advance()
+                analyses.append(analysis)
+    if len(analyses) >= LARGE_STORY_ARTICLES and sys.stderr.isatty():
+        click.echo(f"comparing {len(analyses)} articles of story {sid}; this can take a "
+                   "minute or more", err=True)
     _write_brief(Comparer().compare(analyses), fmt, output)
 
 
@@ -530,14 +598,23 @@ def recluster_cmd(db: str | None) -> None:
       corroborate recluster --db archive.db
     """
     from corroborate.embed import MiniLMEmbedder
+    from corroborate.progress import Progress
     from corroborate.store.stories import recluster
     from corroborate.stories.stream import features_of
 
     embedder = MiniLMEmbedder()
     with _open_store(db) as store:
-        count = recluster(store, lambda articles: features_of(articles, embedder))
+        bar = Progress("reclustering", store.count_articles(), enabled=sys.stderr.isatty())
+
+        def on_progress(done: int, total: int) -> None:
+            bar.advance(done - bar.done)
+
+        with bar:
+            count = recluster(store, lambda articles: features_of(articles, embedder),
+                              on_progress=on_progress)
         total = store.count_articles()
-    click.echo(f"{total} articles in {count} stories ({_settings(db).db_path})")
+    click.echo(f"{total} articles in {count} stories ({_settings(db).db_path}); "
+               f"{bar.summary()}")
 
 
 @main.group(name="eval")

@@ -58,6 +58,9 @@ class Article:
     path: str | None = None
     author: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=lambda: _frozen_mapping(None))
+    #: where this run read it from ("feed.jsonl:12", "<stdin>:3"), for messages about it;
+    #: not stored, not part of its identity
+    origin: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.metadata, MappingProxyType):

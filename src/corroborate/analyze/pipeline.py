@@ -47,9 +47,20 @@ class Analyzer:
     """Runs the spaCy pipeline and the rules over articles. Load once, reuse for many."""
 
     def __init__(self, nlp: Any | None = None) -> None:
-        self.nlp = nlp if nlp is not None else load_nlp()
-        self.version = f"{ANALYZER_VERSION}+{model_version()}" if nlp is None else \
-            ANALYZER_VERSION
+        # The packaged model loads on first use, so a command that finds nothing to analyse
+        # (an empty file, articles already stored) never pays for it.
+        self._nlp = nlp
+        self._custom = nlp is not None
+
+    @property
+    def nlp(self) -> Any:
+        if self._nlp is None:
+            self._nlp = load_nlp()
+        return self._nlp
+
+    @property
+    def version(self) -> str:
+        return ANALYZER_VERSION if self._custom else f"{ANALYZER_VERSION}+{model_version()}"
 
     def _too_long(self, article: Article) -> TextTooLongError | None:
         """The error for a text over the model's length limit, or None when it fits."""
@@ -60,7 +71,7 @@ class Analyzer:
     def analyze(self, article: Article) -> Analysis:
         too_long = self._too_long(article)
         if too_long is not None:
-            raise InputError(article.path or article.id, str(too_long))
+            raise InputError(article.origin or article.path or article.id, str(too_long))
         return analysis_from_doc(article, self.nlp(article.text), self.version)
 
     def analyze_many(self, articles: Iterable[Article], *, batch_size: int = 32,
@@ -77,7 +88,13 @@ class Analyzer:
         """Like :meth:`analyze_many`, lazily over a stream, yielding ``(article, analysis)`` or
         ``(article, exception)`` when the rules fail on one article, so that one bad article
         never stops a batch. With ``n_process > 1`` both the parsing and the rules run in
-        forked worker processes, in bounded batches read from ``articles`` in this thread."""
+        forked worker processes, in bounded batches read from ``articles`` in this thread.
+        The model is loaded when the first article arrives: none, no model."""
+        source = iter(articles)
+        first = next(source, None)
+        if first is None:
+            return
+        articles = itertools.chain([first], source)
         if n_process > 1 and "fork" in multiprocessing.get_all_start_methods():
             yield from self._stream_forked(articles, batch_size, n_process)
             return

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,11 +38,30 @@ class ArticleSummary:
     quotes: int
 
 
-class Store:
-    """A Corroborate database. Use as a context manager, or call :meth:`close`."""
+#: how long SQLite itself waits for another writer's lock before we look again (seconds)
+LOCK_POLL_S = 2.0
+#: how long a write waits in all for another writer before it gives up (seconds)
+DEFAULT_LOCK_TIMEOUT_S = 600.0
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+
+def _is_locked(exc: sqlite3.OperationalError) -> bool:
+    message = str(exc).lower()
+    return "locked" in message or "busy" in message
+
+
+class Store:
+    """A Corroborate database. Use as a context manager, or call :meth:`close`.
+
+    Several processes may write to one database: a write transaction waits for another
+    process's (up to ``lock_timeout`` seconds in all, then :class:`StoreError`), calling
+    ``on_wait(message)`` once when a wait begins, so a command can say why it pauses."""
+
+    def __init__(self, path: str | Path, *, create: bool = True,
+                 lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S,
+                 on_wait: Callable[[str], None] | None = None) -> None:
         self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self.on_wait = on_wait
         if not create and str(path) != ":memory:" and not self.path.exists():
             raise StoreError(f"{self.path}: no such database; ingest articles first "
                              "(`corroborate ingest PATH --db FILE`) or pass another --db")
@@ -50,10 +70,11 @@ class Store:
                 raise StoreError(
                     f"{self.path}: its folder does not exist; create it or pass another --db"
                 )
-            self.conn = sqlite3.connect(str(path), isolation_level=None, timeout=30.0)
+            self.conn = sqlite3.connect(str(path), isolation_level=None, timeout=LOCK_POLL_S)
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA foreign_keys = ON")
-            self.conn.execute("PRAGMA journal_mode = WAL")
+            # switching a new file to WAL takes a lock another process creating it may hold
+            self._when_unlocked(lambda: self.conn.execute("PRAGMA journal_mode = WAL"))
             self.conn.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
         except sqlite3.DatabaseError as exc:
@@ -69,10 +90,33 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    def _when_unlocked(self, step: Callable[[], object]) -> None:
+        """Run ``step`` once no other process holds the write lock: SQLite waits
+        :data:`LOCK_POLL_S` per try; we try again until ``lock_timeout`` has passed."""
+        started: float | None = None
+        while True:
+            try:
+                step()
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_locked(exc):
+                    raise
+                now = time.monotonic()
+                if started is None:
+                    started = now
+                    if self.on_wait is not None:
+                        self.on_wait(f"{self.path}: waiting for another process writing to it "
+                                     "(another ingest or recluster)")
+                elif now - started >= self.lock_timeout:
+                    raise StoreError(
+                        f"{self.path}: another process has held the database for over "
+                        f"{self.lock_timeout:.0f} s; try again when it has finished") from exc
+
     @contextmanager
     def atomic(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: everything inside is committed together or not at all."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        """One write transaction: everything inside is committed together or not at all.
+        It begins once no other process is writing (see the class docstring)."""
+        self._when_unlocked(lambda: self.conn.execute("BEGIN IMMEDIATE"))
         try:
             yield self.conn
         except BaseException:
@@ -81,17 +125,29 @@ class Store:
         else:
             self.conn.execute("COMMIT")
 
-    def _migrate(self) -> None:
-        self.conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        row = self.conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
-        current = row[0] or 0
+    def _stored_version(self) -> int:
+        try:
+            row = self.conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return 0
+            raise
+        current = int(row[0] or 0)
         if current > SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"{self.path}: written by a newer Corroborate (schema {current}, this one knows "
                 f"{SCHEMA_VERSION}); upgrade Corroborate or use another --db"
             )
-        for version in range(current + 1, SCHEMA_VERSION + 1):
-            with self.atomic() as conn:
+        return current
+
+    def _migrate(self) -> None:
+        if self._stored_version() == SCHEMA_VERSION:
+            return
+        # The version is read again under the write lock: two processes opening a new or old
+        # database at once must not both apply a migration.
+        with self.atomic() as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            for version in range(self._stored_version() + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS[version - 1].split(";"):
                     if statement.strip():
                         conn.execute(statement)

@@ -92,12 +92,12 @@ def ingest_articles(
                 features = {f.article_id: f for f in features_for(fresh)} if fresh else {}
             except Exception as exc:
                 for article in fresh:
-                    reject(Rejection(article.path or article.id,
+                    reject(Rejection(article.origin or article.path or article.id,
                                      f"story features failed ({type(exc).__name__}: {exc}); "
                                      "nothing of it was stored"))
                 continue
         for article, analysis in chunk:
-            name = article.path or article.id
+            name = article.origin or article.path or article.id
             if isinstance(analysis, Exception):
                 reject(Rejection(name, f"analysis failed ({type(analysis).__name__}: "
                                        f"{analysis}); nothing of it was stored"))

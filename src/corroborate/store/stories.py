@@ -49,16 +49,23 @@ def _now() -> str:
 class StoryBook:
     """Story assignment bound to a store. Create one per process: it restores the active
     window from the database, then :meth:`add` writes an article, its analysis, its story
-    features and every membership change together, or nothing."""
+    features and every membership change together, or nothing.
+
+    Another process may write stories to the same database meanwhile (a second ingest, a
+    recluster): each :meth:`add` checks, under the write lock, whether the stories changed
+    since this book last wrote, and if so restores the window from the database before it
+    assigns, so both processes' articles land in one consistent set of stories."""
 
     def __init__(self, store: Store, model: LinkModel | None = None,
                  settings: AssignSettings | None = None) -> None:
         self.store = store
         self.model = model or default_link_model()
         self.settings = settings or AssignSettings()
-        self.assigner = self._restored()
+        self.restores = 0
+        self.assigner, self._generation = self._restored(), _story_generation(store.conn)
 
     def _restored(self) -> StoryAssigner:
+        self.restores += 1
         conn = self.store.conn
         row = conn.execute("SELECT MAX(seq), MAX(day) FROM story_features").fetchone()
         top_story = conn.execute("SELECT MAX(id) FROM stories").fetchone()[0] or 0
@@ -100,14 +107,27 @@ class StoryBook:
             return False, []
         try:
             with self.store.atomic() as conn:
+                if _story_generation(conn) != self._generation:
+                    self.assigner = self._restored()  # another process wrote stories
                 if not self.store.insert_article(conn, article, analysis):
                     return False, []
                 changes = _assign_and_write(conn, self.assigner, features)
+                generation = _story_generation(conn)
         except BaseException:
             # memory and database must agree: rebuild the window from what was committed
             self.assigner = self._restored()
+            self._generation = _story_generation(self.store.conn)
             raise
+        self._generation = generation
         return True, changes
+
+
+def _story_generation(conn: sqlite3.Connection) -> int:
+    """A number that grows with every write of stories by any process: the last id of
+    story_changes (AUTOINCREMENT, so never reused, even after a recluster empties it)."""
+    row = conn.execute(
+        "SELECT seq FROM sqlite_sequence WHERE name = 'story_changes'").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _features_from_row(row: sqlite3.Row) -> StoryFeatures:
@@ -258,11 +278,12 @@ def story_changes(store: Store, story_id: int) -> list[dict[str, object]]:
 
 def recluster(store: Store, features_for: Callable[[Sequence[Article]], list[StoryFeatures]],
               model: LinkModel | None = None, settings: AssignSettings | None = None,
-              *, batch_size: int = 64) -> int:
+              *, batch_size: int = 64,
+              on_progress: Callable[[int, int], None] | None = None) -> int:
     """Assign every stored article again, in arrival order, with the current model and
     settings; one transaction for the whole run (readers see the old stories or the new ones,
     never a mix). Articles stored without story features get them from ``features_for``.
-    Returns the number of stories."""
+    ``on_progress(done, total)`` hears after each batch. Returns the number of stories."""
     conn = store.conn
     stored = {r["article_id"]: r for r in conn.execute(
         "SELECT article_id, seq, embedding, terms FROM story_features")}
@@ -283,5 +304,7 @@ def recluster(store: Store, features_for: Callable[[Sequence[Article]], list[Sto
                 features = (_features_from_row(stored[aid]) if aid in stored
                             else computed[aid])
                 _assign_and_write(tx, assigner, features)
+            if on_progress is not None:
+                on_progress(start + len(ids), len(order))
     return int(conn.execute(
         "SELECT COUNT(DISTINCT story_id) FROM story_articles").fetchone()[0])

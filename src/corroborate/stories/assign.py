@@ -427,29 +427,35 @@ class StoryAssigner:
     # -- restore ---------------------------------------------------------------------------
     def restore(self, rows: Iterable[tuple[StoryFeatures, int, int]]) -> None:
         """Rebuild the window from stored (features, seq, story) rows in arrival order, without
-        clustering again (the stored assignment stands)."""
+        clustering again (the stored assignment stands). The window ages as it did when the
+        rows arrived (each arrival retires what it retired then, an undated report takes its
+        story's date), so the weights, the frequencies and the articles in the window are
+        those a process that never stopped would hold: a restart, or a second process that
+        restores after another wrote, assigns the next article as the first would have."""
         for features, seq, sid in rows:
+            day = features.day if features.day is not None else float("-inf")
             if features.day is not None:
                 self.clock = max(self.clock, features.day)
-            day = features.day if features.day is not None else float("-inf")
+            self._retire(day, seq, incoming=1)
             vectors = weigh(features, self.stats)
             self.stats.add(features)
             member = _Member.of(features, vectors, seq, day, sid)
-            self.members[seq] = member
-            self.by_article[features.article_id] = seq
-            self._enter(member)
             story = self.stories.get(sid)
             if story is None:
                 story = self.stories[sid] = _Story(sid)
             story.members.append(features.article_id)
             story.add_vectors(member)
             story.last_seq = max(story.last_seq, seq)
-            story.last_day = max(story.last_day, day)
+            if not np.isfinite(member.day):
+                member.day = story.last_day  # as _apply dates an undated report
+            story.last_day = max(story.last_day, member.day)
+            self.members[seq] = member
+            self.by_article[features.article_id] = seq
+            self._enter(member)
             self._touch(story)
             self._index_add(seq, features.embedding)
             self.next_seq = max(self.next_seq, seq + 1)
             self.next_story = max(self.next_story, sid + 1)
-        self._retire(self.clock, self.next_seq)
 
     def story_of(self, article_id: str) -> int | None:
         seq = self.by_article.get(article_id)
