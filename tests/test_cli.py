@@ -443,3 +443,105 @@ def test_eval_stories_on_the_examples(runner: CliRunner, tmp_path: Path, example
     assert text.exit_code == 1
     assert "10 articles, 3 gold events, 3 stories predicted" in text.stdout
     assert "1 lines rejected" in text.stdout
+
+
+# -- processes: model loading, Ctrl-C, kill -9 ------------------------------------------------
+def _corroborate(*args: str) -> list[str]:
+    import sys
+
+    return [sys.executable, "-m", "corroborate.cli", *args]
+
+
+def test_rejecting_an_empty_file_loads_no_model(tmp_path: Path) -> None:
+    """Issue 13: every command took 4-5 s and 340 MB even to reject one empty file."""
+    import subprocess
+    import sys
+
+    (tmp_path / "empty.txt").write_text("")
+    probe = ("import sys\nfrom corroborate.cli import main\n"
+             "try:\n    main(sys.argv[1:])\nexcept SystemExit as exit:\n    code = exit.code\n"
+             "print(code, 'spacy' in sys.modules, 'torch' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", probe, "ingest", str(tmp_path / "empty.txt"),
+                           "--db", str(tmp_path / "e.db")], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.splitlines()[-1].split() == ["1", "False", "False"], done.stderr
+    assert "empty article" in done.stderr
+
+
+def _feed(path: Path, examples: Path, count: int) -> Path:
+    """``count`` distinct articles made from the examples' texts, one JSON line each."""
+    from corroborate.ingest import read_inputs
+
+    bases = [a for a in read_inputs([str(examples)]) if isinstance(a, Article)]
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(count):
+            base = bases[i % len(bases)]
+            out.write(json.dumps({"title": f"{base.title} ({i})", "source": base.source,
+                                  "published": base.published,
+                                  "text": f"{base.text}\n\nUpdate {i}: more reports came in."})
+                      + "\n")
+    return path
+
+
+def _wait_for_articles(db: Path, at_least: int, proc: object, timeout: float = 180) -> int:
+    import sqlite3
+    import subprocess
+    import time
+
+    assert isinstance(proc, subprocess.Popen)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the ingest ended before it could be stopped"
+        if db.exists():
+            try:
+                with sqlite3.connect(db, timeout=5) as conn:
+                    count = int(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+                if count >= at_least:
+                    return count
+            except sqlite3.OperationalError:
+                pass  # not migrated yet
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {at_least} articles after {timeout} s")
+
+
+def _check_whole(db: Path) -> int:
+    """Every stored article is stored whole: its story features and story, one arrival order."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        articles = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        seqs = [r[0] for r in conn.execute("SELECT seq FROM story_features ORDER BY seq")]
+        assert seqs == list(range(1, articles + 1))
+        assert conn.execute("SELECT COUNT(*) FROM story_articles").fetchone()[0] == articles
+        assert conn.execute(
+            "SELECT COUNT(*) FROM story_changes WHERE kind = 'assign'").fetchone()[0] == articles
+    return int(articles)
+
+
+@pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGINT"])
+def test_an_ingest_stopped_midway_keeps_what_it_stored_and_goes_on(
+        tmp_path: Path, examples: Path, signal_name: str) -> None:
+    """kill -9 (or Ctrl-C) in the middle of an ingest: the database holds whole articles only,
+    Ctrl-C says what went in, and the same command again stores the rest."""
+    import signal
+    import subprocess
+
+    feed, db = _feed(tmp_path / "feed.jsonl", examples, 60), tmp_path / "stopped.db"
+    args = _corroborate("ingest", str(feed), "--db", str(db), "--no-analyze", "--no-progress")
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for_articles(db, 5, proc)
+    proc.send_signal(getattr(signal, signal_name))
+    _out, err = proc.communicate(timeout=120)
+    stored = _check_whole(db)
+    assert 5 <= stored < 60
+    if signal_name == "SIGINT":
+        assert proc.returncode == 130
+        [line] = [x for x in err.splitlines() if x.startswith("interrupted")]
+        assert f"interrupted after {stored} ingested" in line and "run the same command" in line
+    else:
+        assert proc.returncode == -signal.SIGKILL
+    again = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"{60 - stored} ingested, {stored} already present, 0 rejected" in again.stdout
+    assert _check_whole(db) == 60

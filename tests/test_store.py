@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,45 @@ def test_ingest_with_two_worker_processes(store: Store, examples: Path, analyzer
     assert len(report.ingested) == 10 and not report.rejected
     stored = store.get_analysis(report.ingested[0])
     assert stored is not None and stored.sentences
+
+
+# -- another process holding the write lock --------------------------------------------------
+def _hold_write_lock(path: Path, seconds: float) -> tuple[sqlite3.Connection, threading.Timer]:
+    """Another connection (as another process would) holds the write lock for a while."""
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO schema_version(version) SELECT MAX(version) FROM schema_version")
+    holder.execute("DELETE FROM schema_version WHERE rowid = last_insert_rowid()")
+    timer = threading.Timer(seconds, lambda: holder.execute("COMMIT"))
+    timer.start()
+    return holder, timer
+
+
+def test_a_write_waits_for_another_writer_and_says_so(
+        db_path: Path, examples: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import corroborate.store.db as db_module
+
+    monkeypatch.setattr(db_module, "LOCK_POLL_S", 0.2)
+    heard: list[str] = []
+    with Store(db_path, on_wait=heard.append) as store:
+        holder, timer = _hold_write_lock(db_path, 1.0)
+        assert store.add_article(_article(examples))  # waits about a second, then writes
+        timer.join()
+        holder.close()
+        assert store.count_articles() == 1
+    assert len(heard) == 1 and "waiting for another process" in heard[0]
+
+
+def test_a_writer_that_never_lets_go_is_a_clear_error(
+        db_path: Path, examples: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import corroborate.store.db as db_module
+
+    monkeypatch.setattr(db_module, "LOCK_POLL_S", 0.1)
+    with Store(db_path, lock_timeout=0.3) as store:
+        holder, timer = _hold_write_lock(db_path, 2.0)
+        with pytest.raises(StoreError, match="another process has held the database"):
+            store.add_article(_article(examples))
+        timer.join()
+        holder.close()
+        assert store.count_articles() == 0
+        assert store.add_article(_article(examples))  # and it works once the lock is free

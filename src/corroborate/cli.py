@@ -122,6 +122,24 @@ def _stdin(paths: tuple[str, ...] | list[str]) -> Any:
     return getattr(sys.stdin, "buffer", None)
 
 
+def _progress(label: str, total: int | None, *, unit: str = "articles") -> Any:
+    """Progress on stderr when it is a terminal (long commands: eval, recluster, brief)."""
+    from corroborate.progress import Progress
+
+    return Progress(label, total, unit=unit, enabled=sys.stderr.isatty())
+
+
+def _counted(func: Callable[..., Any], bar: Any) -> Callable[..., Any]:
+    """``func``, advancing ``bar`` after each call."""
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        result = func(*args, **kwargs)
+        bar.advance()
+        return result
+
+    return counted
+
+
 db_option = click.option(
     "--db", metavar="FILE", envvar="CORROBORATE_DB",
     help="SQLite database file (default ./corroborate.db, or $CORROBORATE_DB).",
@@ -598,13 +616,12 @@ def recluster_cmd(db: str | None) -> None:
       corroborate recluster --db archive.db
     """
     from corroborate.embed import MiniLMEmbedder
-    from corroborate.progress import Progress
     from corroborate.store.stories import recluster
     from corroborate.stories.stream import features_of
 
     embedder = MiniLMEmbedder()
     with _open_store(db) as store:
-        bar = Progress("reclustering", store.count_articles(), enabled=sys.stderr.isatty())
+        bar = _progress("reclustering", store.count_articles())
 
         def on_progress(done: int, total: int) -> None:
             bar.advance(done - bar.done)
@@ -644,7 +661,8 @@ def eval_analysis(file: str, fmt: str, show_errors: bool, baseline: bool) -> Non
 
     records = load_annotations(Path(file))
     analyzer = Analyzer()
-    result = evaluate_analysis(records, analyzer.analyze)
+    with _progress("analysing", len(records), unit="passages") as bar:
+        result = evaluate_analysis(records, _counted(analyzer.analyze, bar))
     peer = evaluate_analysis(records, spacy_baseline(analyzer.nlp)) if baseline else None
     if fmt == "json":
         doc = {"corroborate": result.to_dict(include_errors=show_errors)}
@@ -731,7 +749,13 @@ def eval_stories(file: str, fmt: str) -> None:
     """
     from corroborate.evaluate_stories import evaluate_stories_file
 
-    result = evaluate_stories_file(Path(file))
+    with _progress("clustering", None) as bar:
+
+        def on_progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.advance(done - bar.done)
+
+        result = evaluate_stories_file(Path(file), on_progress=on_progress)
     for r in result.rejected:
         click.echo(f"rejected: {r.input}: {r.reason}", err=True)
     if fmt == "json":
@@ -789,9 +813,15 @@ def eval_briefs(gold: tuple[str, ...], article_inputs: tuple[str, ...], fmt: str
                 found.append(read)
     for r in rejected:
         click.echo(f"rejected: {r.input}: {r.reason}", err=True)
-    analyses = list(Analyzer().analyze_many(found))
+    with _progress("analysing", len(found)) as bar:
+        analyses = []
+        for analysis in Analyzer().analyze_many(found):
+            analyses.append(analysis)
+            bar.advance()
     comparer = Comparer()
-    result = evaluate_briefs(golds, analyses, comparer.compare, comparer.name)
+    with _progress("comparing", len(golds), unit="events") as bar:
+        result = evaluate_briefs(golds, analyses, _counted(comparer.compare, bar),
+                                 comparer.name)
     if fmt == "json":
         click.echo(json.dumps({"schema": "corroborate.eval-briefs/1",
                                **result.to_dict(include_misses=show_misses)}, indent=2))

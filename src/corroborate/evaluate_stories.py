@@ -186,9 +186,11 @@ class StoriesEval:
 def evaluate_stories_file(path: Path, *, embedder: Embedder | None = None,
                           model: LinkModel | None = None,
                           settings: AssignSettings | None = None,
-                          clock: Callable[[], float] = time.perf_counter) -> StoriesEval:
+                          clock: Callable[[], float] = time.perf_counter,
+                          on_progress: Callable[[int, int], None] | None = None) -> StoriesEval:
     """Ingest ``path`` article by article into a fresh temporary database with story
-    assignment (no per-article analysis) and score the stories against the gold events."""
+    assignment (no per-article analysis) and score the stories against the gold events.
+    ``on_progress(done, total)`` hears after each article."""
     from corroborate.embed import MiniLMEmbedder
     from corroborate.store import Store, ingest_articles
     from corroborate.store.stories import StoryBook
@@ -203,8 +205,17 @@ def evaluate_stories_file(path: Path, *, embedder: Embedder | None = None,
           Store(Path(folder) / "eval.db") as store):
         book = StoryBook(store, model, settings)
         started = clock()
+        done = 0
+
+        def on_result(_item: object, _status: str) -> None:
+            nonlocal done
+            done += 1
+            if on_progress is not None:
+                on_progress(done, len(stream.articles))
+
         report = ingest_articles(store, iter(stream.articles), None, stories=book,
-                                 features_for=lambda arts: features_of(arts, embedder))
+                                 features_for=lambda arts: features_of(arts, embedder),
+                                 on_result=on_result)
         seconds = clock() - started
         story_of = dict(store.conn.execute(
             "SELECT article_id, story_id FROM story_articles").fetchall())
