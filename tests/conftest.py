@@ -8,8 +8,19 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+# Property-based tests (the readers' fuzz tests among them) run a bounded number of examples in
+# CI; HYPOTHESIS_PROFILE=long runs many more, without a deadline (see README, "Testing"):
+#   HYPOTHESIS_PROFILE=long .venv/bin/pytest tests/test_ingest.py -k fuzz
+# Tests that bound themselves (the fuzz tests: @settings(max_examples=60)) take the profile's
+# numbers instead when it is "long" (see tests/test_ingest.py, _FUZZ).
+settings.register_profile("ci", deadline=None, print_blob=True)
+settings.register_profile("long", max_examples=20_000, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -545,3 +545,21 @@ def test_an_ingest_stopped_midway_keeps_what_it_stored_and_goes_on(
     assert again.returncode == 0, again.stderr
     assert f"{60 - stored} ingested, {stored} already present, 0 rejected" in again.stdout
     assert _check_whole(db) == 60
+
+
+def test_input_format_forces_the_kind_and_names_bad_lines(runner: CliRunner, db_path: Path,
+                                                          tmp_path: Path) -> None:
+    body = ("The ministry said on Monday that at least {n} people were hurt when a bridge "
+            "collapsed over the river in the northern town during the morning rush hour.")
+    export = tmp_path / "export.dat"  # JSON Lines under a name that does not say so
+    export.write_text("# exported by a scraper\n"
+                      + json.dumps({"title": "Bridge", "text": body.format(n=12)}) + "\n"
+                      + "not json\n"
+                      + json.dumps({"title": "Bridge", "text": body.format(n=14)}) + "\n")
+    r = run(runner, "ingest", str(export), "--input-format", "jsonl", "--db", str(db_path),
+            "--no-stories")
+    assert r.exit_code == 1
+    assert "2 ingested, 0 already present, 1 rejected" in r.output
+    assert f"rejected: {export}:3: malformed JSON" in r.output
+    planned = run(runner, "ingest", str(export), "--input-format", "feed", "--db", str(db_path))
+    assert planned.exit_code == 2 and "not supported yet" in planned.output

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corroborate.ingest import IngestOptions, Rejection, read_bytes, read_inputs
@@ -287,3 +289,339 @@ def test_hard_wrapped_text_is_unwrapped_and_single_paragraph_kept() -> None:
     assert fields.text.split("\n")[0].endswith("said Mayor Lisa Chen.")
     one = parse_text("The ministry said on Monday that at least 12 people were hurt.")
     assert one.title is None and one.text.startswith("The ministry said")
+
+
+# -- issue 13: stdin and files share one reader ----------------------------------------------
+
+GOOD_LINES = [json.dumps({"title": f"Good {i}", "text": f"{BODY} ({i})", "source": "A"})
+              for i in range(6)]
+
+
+def _stdin(data: bytes, options: IngestOptions | None = None) -> list[Article | Rejection]:
+    return list(read_inputs(["-"], options, stdin=io.BytesIO(data)))
+
+
+def test_stdin_jsonl_with_a_bad_line_among_the_first_five_keeps_the_good_ones() -> None:
+    # was: 0 of 6 stored (read as one JSON document, rejected as malformed)
+    feed = "\n".join([GOOD_LINES[0], "not json", *GOOD_LINES[1:]]) + "\n"
+    results = _stdin(feed.encode())
+    assert len(articles(results)) == 6
+    [bad] = rejections(results)
+    assert bad.input == "<stdin>:2" and "malformed JSON" in bad.reason
+
+
+def test_stdin_jsonl_whose_first_line_is_bad_is_still_json_lines() -> None:
+    for first in ("[1, 2]", "{broken"):
+        results = _stdin(("\n".join([first, *GOOD_LINES]) + "\n").encode())
+        assert len(articles(results)) == 6
+        assert [r.input for r in rejections(results)] == ["<stdin>:1"]
+
+
+def test_stdin_jsonl_with_comment_lines() -> None:
+    # was: the whole feed stored as one text article titled "comment", exit 0
+    feed = "# comment: exported 2026-09-21\n// another\n\n" + "\n".join(GOOD_LINES) + "\n"
+    results = _stdin(feed.encode())
+    assert not rejections(results)
+    found = articles(results)
+    assert [a.title for a in found] == [f"Good {i}" for i in range(6)]
+    assert found[0].origin == "<stdin>:4"
+
+
+def test_file_and_stdin_read_alike(tmp_path: Path) -> None:
+    feed = ("# header\n" + "\n".join([GOOD_LINES[0], "not json", *GOOD_LINES[1:]])).encode()
+    f = tmp_path / "feed.log"  # no telling extension: recognised as on stdin
+    f.write_bytes(feed)
+    from_file = list(read_inputs([str(f)]))
+    from_stdin = _stdin(feed)
+    assert [a.id for a in articles(from_file)] == [a.id for a in articles(from_stdin)]
+    assert [r.input for r in rejections(from_file)] == [f"{f}:3"]
+    assert [r.input for r in rejections(from_stdin)] == ["<stdin>:3"]
+
+
+def test_pretty_printed_json_on_stdin_is_one_article() -> None:
+    data = json.dumps({"title": "T", "text": BODY, "source": "X"}, indent=2).encode()
+    [a] = articles(_stdin(data))
+    assert a.title == "T" and a.source == "X"
+
+
+def test_input_format_forces_the_kind(tmp_path: Path) -> None:
+    from corroborate.ingest import INPUT_FORMATS
+
+    assert INPUT_FORMATS == ("text", "html", "jsonl", "json")
+    f = tmp_path / "feed.txt"
+    f.write_text("\n".join(GOOD_LINES))
+    assert len(articles(list(read_inputs([str(f)])))) == 1  # a .txt file is text
+    forced = list(read_inputs([str(f)], IngestOptions(input_format="jsonl")))
+    assert len(articles(forced)) == 6
+    as_text = _stdin("\n".join(GOOD_LINES).encode(), IngestOptions(input_format="text"))
+    assert len(articles(as_text)) == 1
+
+
+def test_unknown_or_planned_input_format_is_a_usage_error() -> None:
+    from corroborate.errors import UsageError
+
+    with pytest.raises(UsageError, match="not supported yet"):
+        IngestOptions(input_format="feed")
+    with pytest.raises(UsageError, match="not supported yet"):
+        IngestOptions(input_format="warc")
+    with pytest.raises(UsageError, match="unknown input format"):
+        IngestOptions(input_format="csv")
+
+
+def test_stdin_jsonl_streams_past_the_first_block() -> None:
+    lines = [json.dumps({"title": f"t{i}", "text": f"{BODY} {i}"}) for i in range(2000)]
+    lines[1500] = "{oops"
+    results = _stdin(("\n".join(lines) + "\n").encode(), IngestOptions(max_bytes=400))
+    assert len(articles(results)) == 1999
+    assert [r.input for r in rejections(results)] == ["<stdin>:1501"]
+
+
+# -- issue 13: encodings -------------------------------------------------------------------
+
+RUSSIAN = ("Президент России заявил в понедельник, что переговоры продолжатся на следующей "
+           "неделе в Москве, сообщили в Кремле.")
+POLISH = ("Prezydent Polski powiedział w poniedziałek, że rozmowy będą kontynuowane w "
+          "przyszłym tygodniu w Łodzi. Źródło: ministerstwo.")
+CZECH = ("Předseda vlády v pondělí řekl, že jednání budou pokračovat příští týden v Praze. "
+         "Ministerstvo to potvrdilo.")
+GREEK = ("Ο πρωθυπουργός δήλωσε τη Δευτέρα ότι οι συνομιλίες θα συνεχιστούν την επόμενη "
+         "εβδομάδα στην Αθήνα.")
+TURKISH = ("Cumhurbaşkanı pazartesi günü görüşmelerin gelecek hafta İstanbul'da devam "
+           "edeceğini söyledi. Şehir kapalı.")
+FRENCH = ("Le président a déclaré lundi que les négociations se poursuivraient la semaine "
+          "prochaine à Genève, selon l'Élysée.")
+
+
+@pytest.mark.parametrize(("text", "encoding"), [
+    (RUSSIAN, "koi8-r"), (RUSSIAN, "cp1251"), (RUSSIAN, "iso-8859-5"),
+    (POLISH, "iso-8859-2"), (POLISH, "cp1250"), (CZECH, "iso-8859-2"), (CZECH, "cp1250"),
+    (GREEK, "iso-8859-7"), (TURKISH, "cp1254"), (FRENCH, "cp1252"), (FRENCH, "latin-1"),
+])
+def test_legacy_single_byte_encodings_are_not_stored_as_mojibake(tmp_path: Path, text: str,
+                                                                  encoding: str) -> None:
+    # was: KOI8-R (and every legacy encoding) read as Windows-1252
+    f = tmp_path / "legacy.txt"
+    f.write_bytes(f"Title\n\n{text}\n".encode(encoding))
+    [a] = articles(list(read_inputs([str(f)])))
+    assert a.text == text
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+@pytest.mark.parametrize("kind", ["txt", "html", "json", "jsonl"])
+def test_utf16_with_or_without_bom_for_every_kind(tmp_path: Path, encoding: str,
+                                                   kind: str) -> None:
+    # was: UTF-16 JSON Lines with a BOM rejected line by line; without a BOM "binary"
+    content = {
+        "txt": f"Title\n\n{RUSSIAN} {BODY}\n",
+        "html": f"<html><body><article><h1>Title</h1><p>{RUSSIAN}</p><p>{BODY}</p>"
+                "</article></body></html>",
+        "json": json.dumps({"title": "Title", "text": f"{RUSSIAN} {BODY}"}, ensure_ascii=False),
+        "jsonl": "\r\n".join(json.dumps({"title": f"Title {i}", "text": f"{RUSSIAN} {BODY}"},
+                                        ensure_ascii=False) for i in range(3)) + "\r\n",
+    }[kind]
+    f = tmp_path / f"input.{kind}"
+    f.write_bytes(content.encode(encoding))
+    for results in (list(read_inputs([str(f)])), _stdin(f.read_bytes())):
+        assert not rejections(results)
+        found = articles(results)
+        assert len(found) == (3 if kind == "jsonl" else 1)
+        assert all("Президент" in a.text and "SEOUL" in a.text for a in found)
+
+
+def test_powershell_style_jsonl_names_each_line(tmp_path: Path) -> None:
+    f = tmp_path / "feed.jsonl"  # what PowerShell's `>` writes: UTF-16 LE with a BOM, CRLF
+    f.write_bytes("\r\n".join([GOOD_LINES[0], "{bad", GOOD_LINES[1]]).encode("utf-16"))
+    results = list(read_inputs([str(f)]))
+    assert [a.title for a in articles(results)] == ["Good 0", "Good 1"]
+    [bad] = rejections(results)
+    assert bad.input == f"{f}:2" and "malformed JSON" in bad.reason
+
+
+def test_real_binary_stays_rejected(tmp_path: Path) -> None:
+    import struct
+
+    for data in (b"abc\x00def" * 50, b"\x00" * 400, b"\x00\x01" * 100, b"\x01\x00" * 100,
+                 struct.pack("<300I", *range(300)),
+                 b"%PDF-1.7\n" + bytes(range(256)), bytes(range(256)) * 4):
+        results = list(read_bytes(data, "blob", IngestOptions()))
+        assert [type(r) for r in results] == [Rejection], data[:16]
+        assert results[0].reason.startswith(("binary", "cannot detect"))  # type: ignore[union-attr]
+
+
+# -- issue 13: directories -----------------------------------------------------------------
+
+def test_unreadable_subdirectory_is_a_named_rejection(tmp_path: Path, examples: Path) -> None:
+    import shutil
+
+    if os.geteuid() == 0:
+        pytest.skip("root reads any directory")
+    shutil.copy(examples / "summit" / "pacific-wire.txt", tmp_path / "a.txt")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "b.txt").write_text(f"Title\n\n{BODY}")
+    locked.chmod(0)
+    try:
+        results = list(read_inputs([str(tmp_path)]))
+    finally:
+        locked.chmod(0o755)
+    assert len(articles(results)) == 1
+    [r] = rejections(results)
+    assert r.input == str(locked) and r.reason == "cannot read directory: Permission denied"
+
+
+def test_unlistable_subdirectory_is_named_even_as_root(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a.txt").write_text(f"Title\n\n{BODY}")
+    (tmp_path / "locked").mkdir()
+    real = os.scandir
+
+    def scandir(path: object) -> object:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real(path)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    results = list(read_inputs([str(tmp_path)]))
+    assert len(articles(results)) == 1
+    [r] = rejections(results)
+    assert r.input.endswith("locked") and r.reason == "cannot read directory: Permission denied"
+
+
+def test_directory_names_files_it_does_not_read(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(f"Title\n\n{BODY}")
+    (tmp_path / "saved.php").write_text(f"<html><body><p>{BODY}</p></body></html>")
+    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.7")
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG")
+    (tmp_path / "style.css").write_text("p {}")
+    results = list(read_inputs([str(tmp_path)]))
+    assert len(articles(results)) == 1
+    named = {Path(r.input).name: r.reason for r in rejections(results)}
+    assert set(named) == {"saved.php", "report.pdf"}  # images and styles are no articles
+    assert "name the file itself" in named["saved.php"]
+    assert "convert it" in named["report.pdf"]
+    # named by itself, the .php page is read: its kind is recognised from its content
+    assert len(articles(list(read_inputs([str(tmp_path / "saved.php")])))) == 1
+
+
+# -- issue 13: publication dates -------------------------------------------------------------
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("2026", "2026"),  # was: the current month
+    ("2026-09", "2026-09"),
+    ("September 2026", "2026-09"),
+    ("Monday, 2026", "2026"),  # was: today
+    ("3pm Monday 2026", "2026"),
+    ("Sunday, 31st 2026", "2026"),
+    ("12/2026", "2026-12"),
+    ("Q3 2026", "2026"),
+    ("Sept. 21, 2026", "2026-09-21"),
+    ("Tuesday 22 September 2026", "2026-09-22"),
+    ("Mon, 21 Sep 2026 10:00:00 GMT", "2026-09-21T10:00:00+00:00"),
+    ("Monday", None),
+    ("21 September", None),
+])
+def test_partial_publication_dates_stay_partial(raw: str, expected: str | None) -> None:
+    assert normalise_published(raw) == expected
+
+
+def test_jsonl_year_only_date_is_stored_partial(tmp_path: Path) -> None:
+    f = tmp_path / "y.jsonl"
+    f.write_text(json.dumps({"text": BODY, "published": "2026"}) + "\n"
+                 + json.dumps({"text": BODY + " x", "published": "Monday, 2026"}) + "\n"
+                 + json.dumps({"text": BODY + " y", "published": 2026}) + "\n")
+    assert [a.published for a in articles(list(read_inputs([str(f)])))] == ["2026"] * 3
+
+
+@pytest.mark.parametrize("raw", ["0001-01-01", "9999-12-31", "-0001-01-01", "1799-12-31",
+                                 "0001-01-01T00:00:00+05:00", "0001"])
+def test_out_of_range_years_are_rejected_with_the_line(tmp_path: Path, raw: str) -> None:
+    from corroborate.ingest.base import read_published
+
+    assert read_published(raw)[0] is None and "1800 to 2199" in (read_published(raw)[1] or "")
+    f = tmp_path / "d.jsonl"
+    f.write_text(json.dumps({"text": BODY, "published": raw}) + "\n"
+                 + json.dumps({"text": BODY + " ok", "published": "1850-06-01"}) + "\n")
+    results = list(read_inputs([str(f)]))
+    assert [a.published for a in articles(results)] == ["1850-06-01"]
+    [r] = rejections(results)
+    assert r.input == f"{f}:1" and "outside 1800 to 2199" in r.reason and raw in r.reason
+
+
+# -- fuzzing: every reader, arbitrary bytes and text, only Articles and Rejections ---------
+
+def _only_results(results: Iterable[Article | Rejection]) -> None:
+    for result in results:
+        assert isinstance(result, Article | Rejection)
+        if isinstance(result, Rejection):
+            assert result.input and result.reason
+
+
+# Bounded in CI (about a second each); HYPOTHESIS_PROFILE=long (tests/conftest.py) runs the
+# profile's many examples instead.
+_FUZZ = (settings(deadline=None) if os.environ.get("HYPOTHESIS_PROFILE") == "long"
+         else settings(max_examples=60, deadline=None))
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["title", "text", "source", "url", "published", "date", "author", "x"]),
+        inner, max_size=6),
+    max_leaves=12)
+
+
+@_FUZZ
+@given(st.binary(max_size=3000), st.sampled_from([None, *("text", "html", "jsonl", "json")]))
+def test_fuzz_every_reader_on_bytes(data: bytes, kind: str | None) -> None:
+    _only_results(read_bytes(data, "<fuzz>", IngestOptions(max_bytes=2000), kind=kind))
+
+
+@_FUZZ
+@given(st.text(max_size=1500),
+       st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32",
+                        "cp1252", "koi8-r"]),
+       st.sampled_from([None, "text", "html", "jsonl", "json"]))
+def test_fuzz_text_in_any_encoding(text: str, encoding: str, kind: str | None) -> None:
+    data = text.encode(encoding, errors="replace")
+    _only_results(read_bytes(data, "<fuzz>", IngestOptions(), kind=kind))
+    _only_results(read_inputs(["-"], IngestOptions(input_format=kind),
+                              stdin=io.BytesIO(data)))
+
+
+@_FUZZ
+@given(st.lists(st.one_of(_JSONISH.map(json.dumps), st.text(max_size=80),
+                          st.sampled_from(["# c", "// c", "", "{", "[]"])), max_size=12),
+       st.sampled_from(["\n", "\r\n"]))
+def test_fuzz_json_lines_from_stdin_and_files(lines: list[str], newline: str) -> None:
+    data = newline.join(lines).encode("utf-8", errors="replace")
+    _only_results(read_inputs(["-"], stdin=io.BytesIO(data)))
+    _only_results(read_bytes(data, "f.jsonl", IngestOptions(max_bytes=300), kind="jsonl"))
+    _only_results(read_bytes(data, "f.json", IngestOptions(), kind="json"))
+
+
+@_FUZZ
+@given(st.binary(max_size=4000))
+def test_fuzz_decode_bytes(data: bytes) -> None:
+    from corroborate.errors import InputError
+    from corroborate.ingest.decode import decode_bytes
+
+    try:
+        assert isinstance(decode_bytes(data, "<fuzz>"), str)
+    except InputError as exc:
+        assert exc.reason
+
+
+@_FUZZ
+@given(st.text(max_size=60) | st.from_regex(
+    r"[+-]?\d{1,6}(-\d{1,2}(-\d{1,2}(T\d\d:\d\d(:\d\d)?(Z|[+-]\d\d:\d\d)?)?)?)?", fullmatch=True))
+def test_fuzz_publication_dates(raw: str) -> None:
+    from corroborate.analyze.dates import parse_published
+    from corroborate.ingest.base import PUBLISHED_YEARS, read_published
+    from corroborate.stories.features import article_day
+
+    value, problem = read_published(raw)
+    assert value is None or problem is None
+    if value is not None:
+        assert int(value[:4]) in PUBLISHED_YEARS
+        day = parse_published(value)
+        assert day is None or len(value) >= 10
+    article_day(raw)
+    parse_published(raw)

@@ -120,6 +120,33 @@ def test_analysis_failure_rejects_that_article_only(
     assert store.count_articles() == 2
 
 
+def test_a_failure_after_reading_names_the_input_line(
+        store: Store, tmp_path: Path, analyzer, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: rejections after reading (analysis failed) named the file but not the line."""
+    import json
+
+    from corroborate.analyze import pipeline
+
+    real = pipeline.analysis_from_doc
+
+    def fails_on_second(article, doc, version):  # type: ignore[no-untyped-def]
+        if "second" in article.text:
+            raise ValueError("simulated rule failure")
+        return real(article, doc, version)
+
+    monkeypatch.setattr(pipeline, "analysis_from_doc", fails_on_second)
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps({"title": f"Report {n}", "text": (
+        f"This is the {n} report about the flood that hit the valley towns on Monday night, "
+        "officials said.")}) + "\n" for n in ("first", "second", "third")))
+    report = ingest_articles(store, read_inputs([str(feed)]), analyzer)
+    assert len(report.ingested) == 2
+    [rejected] = report.rejected
+    assert rejected.input == f"{feed}:2" and "analysis failed" in rejected.reason
+    [article] = [a for a in read_inputs([str(feed)]) if isinstance(a, Article)][:1]
+    assert article.origin == f"{feed}:1" and store.get_article(article.id) == article
+
+
 def test_ingest_with_two_worker_processes(store: Store, examples: Path, analyzer) -> None:  # type: ignore[no-untyped-def]
     report = ingest_articles(store, read_inputs([str(examples)]), analyzer, n_process=2)
     assert len(report.ingested) == 10 and not report.rejected

@@ -19,7 +19,14 @@ import click
 from corroborate import __version__
 from corroborate.config import DEFAULT_MAX_BYTES, Settings
 from corroborate.errors import CorroborateError, InputError, NotFoundError, UsageError
-from corroborate.ingest import IngestOptions, Rejection, expand_inputs, read_one
+from corroborate.ingest import (
+    INPUT_FORMATS,
+    PLANNED_FORMATS,
+    IngestOptions,
+    Rejection,
+    expand_inputs,
+    read_one,
+)
 from corroborate.model import Article
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,14 +82,16 @@ def _open_store(db: str | None, *, create: bool = False,
     return Store(_settings(db).db_path, create=create, on_wait=on_wait or waiting)
 
 
-def _estimate_articles(items: list[str | Rejection]) -> int | None:
-    """How many articles the inputs hold, for the progress bar: one per file, one per
-    non-blank line of a JSON Lines file; None when standard input is among them."""
+def _estimate_articles(items: list[str | Rejection], input_format: str | None = None
+                       ) -> int | None:
+    """How many articles the inputs hold, for the progress bar: one per file, one per line
+    of a JSON Lines file; None when standard input is among them."""
     total = 0
     for item in items:
         if item == "-":
             return None
-        if isinstance(item, str) and Path(item).suffix.lower() in (".jsonl", ".ndjson"):
+        if isinstance(item, str) and (input_format == "jsonl" or (
+                input_format is None and Path(item).suffix.lower() in (".jsonl", ".ndjson"))):
             total += _count_lines(Path(item))
         else:
             total += 1
@@ -169,6 +178,9 @@ def main() -> None:
               show_default=True, help="Output format of the summary.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None, metavar="N",
               help=f"Size limit per file (per line for JSON Lines); default {DEFAULT_MAX_BYTES}.")
+@click.option("--input-format", type=click.Choice([*INPUT_FORMATS, *PLANNED_FORMATS]),
+              default=None, help="Read every input as this kind instead of recognising it "
+                                 "from its extension or content (feed and warc: not yet).")
 @click.option("--no-analyze", is_flag=True, help="Store the articles without analysing them.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Worker processes for the language model (2 on a 2-core machine).")
@@ -179,8 +191,8 @@ def main() -> None:
               help="Do not assign the articles to stories now (`corroborate recluster` does).")
 @handle_errors
 def ingest(paths: tuple[str, ...], db: str | None, source: str | None, fmt: str,
-           max_bytes: int | None, no_analyze: bool, jobs: int, progress: bool | None,
-           no_stories: bool) -> None:
+           max_bytes: int | None, input_format: str | None, no_analyze: bool, jobs: int,
+           progress: bool | None, no_stories: bool) -> None:
     """Read articles into the database, analyse them and assign each to a story.
 
     Each new article joins the story of the same event among the active stories (or opens
@@ -189,7 +201,12 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, fmt: str,
 
     PATHS are .txt/.md files (optional Source:/Date:/URL: header, then the title line),
     .html/.htm pages, .jsonl/.ndjson files (fields title, text, source, url, published),
-    directories (searched recursively), or - for standard input.
+    directories (searched recursively), or - for standard input; stdin and files with no
+    telling extension are recognised from their content (--input-format forces a kind).
+
+    Several ingests may write to one database at once: each article's transaction waits
+    for the other's (a line says so), and both processes' articles join the same stories.
+    Ctrl-C stops after saying what went in; the same command again goes on where it stopped.
 
     Each bad input gets one line on stderr naming it and the reason; the rest is ingested.
     Exit code 0 when nothing was rejected, 1 when something was.
@@ -199,6 +216,7 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, fmt: str,
       corroborate ingest examples/
       corroborate ingest --source "Pacific Wire" story.txt
       cat feed.jsonl | corroborate ingest - --format json
+      corroborate ingest export.dat --input-format jsonl
     """
     from corroborate.analyze import Analyzer
     from corroborate.progress import Progress
@@ -206,11 +224,11 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, fmt: str,
 
     settings = _settings(db).with_overrides(max_bytes=max_bytes)
     options = IngestOptions(source=source, max_bytes=settings.max_bytes,
-                            min_words=settings.min_words)
+                            min_words=settings.min_words, input_format=input_format)
     items = expand_inputs(paths)
     stdin = _stdin(paths)
     show_progress = sys.stderr.isatty() if progress is None else progress
-    bar = Progress("ingesting", _estimate_articles(items), enabled=show_progress)
+    bar = Progress("ingesting", _estimate_articles(items, input_format), enabled=show_progress)
     counts = {"ingested": 0, "present": 0, "rejected": 0}
 
     def say(message: str) -> None:

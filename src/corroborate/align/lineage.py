@@ -121,9 +121,13 @@ def _root_rank(analyses: Sequence[Analysis], i: int, members: list[int]
                     if outlet_words(article.source) and all(
                         w in analyses[k].article.text.lower()
                         for w in outlet_words(article.source)))
-    # A day-only publication date ties with any time on that day: credit decides then.
-    return (0 if article.published else 1, (article.published or "")[:10], -credited,
-            _utc(article.published), i)
+    # A day-only publication date ties with any time on that day: credit decides then. A
+    # partial date ("2026", "2026-09") names no day and ranks with the undated: "2026" would
+    # otherwise sort before every day of 2026.
+    day = (article.published or "")[:10]
+    dated = len(day) == 10
+    return (0 if dated else 1, day if dated else "", -credited,
+            _utc(article.published) if dated else "", i)
 
 
 def _utc(published: str | None) -> str:
@@ -133,8 +137,8 @@ def _utc(published: str | None) -> str:
         return ""
     try:
         moment = datetime.fromisoformat(published)
-    except ValueError:
+        if moment.tzinfo is None:
+            return moment.isoformat()
+        return moment.astimezone(UTC).isoformat()
+    except (ValueError, OverflowError):  # unreadable, or "0001-01-01T00:00+05:00"
         return published
-    if moment.tzinfo is None:
-        return moment.isoformat()
-    return moment.astimezone(UTC).isoformat()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from corroborate.ingest.base import PUBLISHED_YEARS
+
 MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
     "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
@@ -68,6 +70,9 @@ _DATEISH = re.compile(
 )
 
 
+_FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]|$)")
+
+
 def clean_expression(text: str) -> str:
     expr = " ".join(text.replace("\u2019", "'").split()).strip(" ,.;:()").lower()
     while True:
@@ -111,11 +116,22 @@ def resolve_date(text: str, published: date | None, *, future: bool = False) -> 
     if not expr:
         return None
     if expr in _SIMPLE:
-        return (published + timedelta(days=_SIMPLE[expr])).isoformat() if published else None
+        if published is None:
+            return None
+        try:
+            return (published + timedelta(days=_SIMPLE[expr])).isoformat()
+        except OverflowError:
+            return None
     for name, pattern in _PATTERNS:
         match = pattern.match(expr)
         if match:
-            return _resolve_match(name, match, published, future)
+            try:
+                value = _resolve_match(name, match, published, future)
+            except (OverflowError, ValueError):
+                return None  # "9999999 days ago": before the first day a calendar can name
+            if value is None or not value[:4].isdigit() or value.startswith("0000"):
+                return None
+            return value
     return None
 
 
@@ -216,10 +232,14 @@ def _count(raw: str) -> int | None:
 
 
 def parse_published(value: str | None) -> date | None:
-    """The calendar date of an ISO publication timestamp, or None."""
-    if not value:
+    """The calendar date of an ISO publication timestamp, or None: also for a partial date
+    ("2026", "2026-09": a weekday or "yesterday" in the text is not resolved against a day the
+    publication date does not name) and for a year outside PUBLISHED_YEARS (what an article
+    stored before that check, or written by another tool, may hold)."""
+    if not value or not _FULL_DATE.match(value):
         return None
     try:
-        return date.fromisoformat(value[:10])
+        found = date.fromisoformat(value[:10])
     except ValueError:
         return None
+    return found if found.year in PUBLISHED_YEARS else None

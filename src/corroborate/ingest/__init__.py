@@ -3,40 +3,82 @@
 ``read_inputs`` walks files, directories and ``-`` (stdin) and yields, for each article found,
 an :class:`~corroborate.model.Article` or a :class:`Rejection` naming the input and the reason.
 It never raises for bad input, so one broken file never stops a batch.
+
+Files and standard input go through one reader (:func:`read_stream`): the kind is the one forced
+with ``IngestOptions(input_format=...)``, else the file's extension, else recognised from the
+content (:func:`sniff_kind`); JSON Lines are read line by line in any encoding, so memory stays
+bounded by one line.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Final, Protocol, cast
 
 from corroborate.config import DEFAULT_MAX_BYTES, DEFAULT_MIN_WORDS
-from corroborate.errors import InputError
+from corroborate.errors import InputError, UsageError
 from corroborate.ingest.base import BuildOptions, Fields, Rejection, build_article
-from corroborate.ingest.decode import decode_bytes
+from corroborate.ingest.decode import (
+    decode_bytes,
+    decode_with,
+    detect_and_decode,
+    refuse_binary,
+    unicode_encoding,
+)
 from corroborate.ingest.html import parse_html
 from corroborate.ingest.jsonl import parse_json_line
 from corroborate.ingest.text import parse_text
 from corroborate.model import Article
 
 __all__ = [
-    "EXTENSIONS", "IngestOptions", "Rejection", "expand_inputs", "read_bytes", "read_inputs",
-    "read_one",
+    "EXTENSIONS", "INPUT_FORMATS", "PLANNED_FORMATS", "IngestOptions", "Rejection",
+    "check_input_format", "expand_inputs", "read_bytes", "read_inputs", "read_one",
+    "read_stream", "sniff_kind",
 ]
 
 Result = Article | Rejection
 
+#: The kinds an input can be read as, for ``IngestOptions(input_format=...)`` and the CLI's
+#: ``--input-format``.
+INPUT_FORMATS: Final = ("text", "html", "jsonl", "json")
+#: Kinds that are planned but not read yet (RSS/Atom feeds and WARC archives): refused with a
+#: "not supported yet" UsageError rather than read as something else.
+PLANNED_FORMATS: Final = ("feed", "warc")
+#: Comment lines in JSON Lines (and before the first line when recognising it): a line whose
+#: first non-blank characters are one of these is skipped.
+COMMENT_PREFIXES: Final = ("#", "//")
+
+
+def check_input_format(value: str | None) -> None:
+    """Raise UsageError unless ``value`` is None (recognise the kind) or one of INPUT_FORMATS."""
+    if value is None or value in INPUT_FORMATS:
+        return
+    choices = ", ".join(INPUT_FORMATS)
+    if value in PLANNED_FORMATS:
+        what = "RSS/Atom feeds" if value == "feed" else "WARC archives"
+        raise UsageError(f"input format {value!r} is not supported yet ({what} are planned): "
+                         f"use one of {choices}, or leave the format out to recognise it")
+    raise UsageError(f"unknown input format {value!r}: use one of {choices}")
+
 
 @dataclass(frozen=True, slots=True)
 class IngestOptions:
+    """How inputs are read. ``input_format`` forces the kind of every input (one of
+    :data:`INPUT_FORMATS`); None reads it from the extension, else from the content."""
+
     source: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
     min_words: int = DEFAULT_MIN_WORDS
+    input_format: str | None = None
+
+    def __post_init__(self) -> None:
+        check_input_format(self.input_format)
 
     @property
     def build(self) -> BuildOptions:
@@ -63,6 +105,10 @@ class _LineReader(Protocol):
     def readline(self, size: int = -1, /) -> bytes: ...
 
 
+class _TextLineReader(Protocol):
+    def readline(self, size: int = -1, /) -> str: ...
+
+
 def _bounded_lines(stream: _LineReader, limit: int) -> Iterator[bytes | None]:
     """Lines of a binary stream, reading at most ``limit`` bytes of any line; a longer line is
     skipped to its end and given as None."""
@@ -80,33 +126,112 @@ def _bounded_lines(stream: _LineReader, limit: int) -> Iterator[bytes | None]:
         yield line
 
 
-def _read_jsonl_stream(stream: _LineReader, name: str, path: str | None,
-                       options: IngestOptions) -> Iterator[Result]:
-    """JSON Lines read line by line: memory stays bounded by the size limit of one line."""
-    seen_any = False
+def _bounded_text_lines(stream: _TextLineReader, limit: int) -> Iterator[str | None]:
+    """Like :func:`_bounded_lines` for a text stream (UTF-16 and UTF-32, decoded as read)."""
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith("\n"):
+            while True:
+                rest = stream.readline(1 << 20)
+                if not rest or rest.endswith("\n"):
+                    break
+            yield None
+            continue
+        yield line
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip().startswith(COMMENT_PREFIXES)
+
+
+class _LineDecoder:
+    """Bytes of one JSON line to text: UTF-8, else the legacy encoding found for an earlier line
+    of the same input, else detected for this line."""
+
+    def __init__(self) -> None:
+        self.legacy: str | None = None
+
+    def __call__(self, raw: bytes, name: str) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        if self.legacy is not None:
+            text = decode_with(raw, self.legacy)
+            if text is not None:
+                return text
+        text, codec = detect_and_decode(raw, name)
+        if codec != "utf-8":
+            self.legacy = codec
+        return text
+
+
+def _jsonl_lines(stream: io.BufferedIOBase, name: str, options: IngestOptions,
+                 codec: str | None) -> Iterator[tuple[int, str | Rejection]]:
+    """``(line number, text or Rejection)`` for each line of a JSON Lines stream. ``codec`` is
+    the UTF-16/UTF-32 codec of the stream (lines are split after decoding), or None for
+    byte-oriented encodings (split on b"\\n", each line decoded)."""
+    too_long = (f"line over the size limit of {options.max_bytes} bytes: "
+                "raise it with --max-bytes")
+    if codec is not None and not codec.startswith("utf-8"):
+        width = 4 if codec.startswith("utf-32") else 2
+        text_stream = io.TextIOWrapper(cast(io.BufferedReader, stream), encoding=codec,
+                                       errors="strict", newline="\n")
+        number = 0
+        try:
+            for number, line in enumerate(
+                    _bounded_text_lines(text_stream, max(1, options.max_bytes // width)),
+                    start=1):
+                yield number, (line if line is not None else Rejection(f"{name}:{number}",
+                                                                       too_long))
+        except UnicodeDecodeError as exc:
+            label = codec.upper().removesuffix("-LE").removesuffix("-BE")
+            yield number + 1, Rejection(
+                f"{name}:{number + 1}", f"broken {label} text ({exc.reason}); the rest of the "
+                                        "input was not read: convert it to UTF-8")
+        return
+    decode = _LineDecoder()
     for number, raw in enumerate(_bounded_lines(stream, options.max_bytes), start=1):
         line_name = f"{name}:{number}"
         if raw is None:
-            seen_any = True
-            yield Rejection(line_name, f"line over the size limit of {options.max_bytes} bytes: "
-                                       "raise it with --max-bytes")
+            yield number, Rejection(line_name, too_long)
             continue
+        if number == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
         if not raw.strip():
+            yield number, ""
+            continue
+        try:
+            yield number, decode(raw, line_name)
+        except InputError as exc:
+            yield number, Rejection(exc.input, exc.reason)
+
+
+def _read_jsonl_stream(stream: io.BufferedIOBase, name: str, path: str | None,
+                       options: IngestOptions, codec: str | None = None) -> Iterator[Result]:
+    """JSON Lines read line by line: memory stays bounded by the size limit of one line. Blank
+    lines and comment lines (``#`` or ``//`` first) are skipped; each bad line is a Rejection
+    named ``name:N``."""
+    seen_any = False
+    for number, line in _jsonl_lines(stream, name, options, codec):
+        if isinstance(line, Rejection):
+            seen_any = True
+            yield line
+            continue
+        if not line.strip() or _is_comment(line):
             continue
         seen_any = True
-        try:
-            line = decode_bytes(raw, line_name)
-        except InputError as exc:
-            yield Rejection(exc.input, exc.reason)
-            continue
-        yield _parse_and_build(parse_json_line, line, line_name, path, options)
+        yield _parse_and_build(parse_json_line, line, f"{name}:{number}", path, options)
     if not seen_any:
         yield Rejection(name, "empty file: no JSON lines")
 
 
 def _read_jsonl(content: str, name: str, path: str | None, options: IngestOptions
                 ) -> Iterator[Result]:
-    yield from _read_jsonl_stream(io.BytesIO(content.encode("utf-8")), name, path, options)
+    yield from _read_jsonl_stream(io.BytesIO(content.encode("utf-8", "replace")), name, path,
+                                  options)
 
 
 def _read_json(content: str, name: str, path: str | None, options: IngestOptions
@@ -122,7 +247,12 @@ def _read_json(content: str, name: str, path: str | None, options: IngestOptions
         yield Rejection(name, "empty JSON array: no articles")
     for index, item in enumerate(items):
         item_name = f"{name}[{index}]" if isinstance(data, list) else name
-        yield _parse_and_build(parse_json_line, json.dumps(item), item_name, path, options)
+        try:
+            line = json.dumps(item)
+        except (ValueError, RecursionError):
+            yield Rejection(item_name, "malformed JSON (nested too deeply)")
+            continue
+        yield _parse_and_build(parse_json_line, line, item_name, path, options)
 
 
 _READERS: dict[str, Callable[..., Iterator[Result]]] = {
@@ -145,84 +275,234 @@ EXTENSIONS = {
     ".json": "json",
 }
 
+_HTML_START = re.compile(
+    r"<(?:!doctype html|html|head|body|article|main|section|div|p|h1|\?xml|!--)")
+_SNIFF_LINES = 20
 
-def sniff_kind(content: str) -> str:
-    """Guess the kind of an input without a telling extension (stdin, odd names)."""
+
+def _whole_json(line: str) -> bool:
+    try:
+        json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def sniff_kind(content: str, *, complete: bool = True) -> str:
+    """Guess the kind of an input without a telling extension (stdin, odd names) from its
+    start. ``complete`` says ``content`` is the whole input (not only its first bytes).
+
+    HTML when it opens with a tag; JSON Lines when its first line that is neither blank nor a
+    comment (``#``, ``//``) is a whole JSON object, or when a later one of the first lines is
+    (the first is then one bad line, reported by its number); JSON for one pretty-printed
+    object or an array; text otherwise."""
     head = content.lstrip("\ufeff \t\r\n")[:2048].lower()
-    if head.startswith("<") and re.match(
-            r"<(?:!doctype html|html|head|body|article|main|section|div|p|h1|\?xml|!--)", head):
+    if head.startswith("<") and _HTML_START.match(head):
         return "html"
-    lines = [line for line in content.splitlines() if line.strip()][:5]
-    if lines and all(line.lstrip().startswith("{") for line in lines):
-        return "jsonl"  # a bad line is reported line by line as malformed JSON
-    if head.startswith(("{", "[")):
-        return "json"  # one pretty-printed object or an array of articles
-    return "text"
+    lines: list[str] = []
+    for line in io.StringIO(content[:65536]):  # splits on \n only, as the JSON Lines reader
+        stripped = line.strip(" \t\r\n\ufeff")
+        if stripped and not stripped.startswith(COMMENT_PREFIXES):
+            lines.append(stripped)
+            if len(lines) >= _SNIFF_LINES:
+                break
+    if not lines or not lines[0].startswith(("{", "[")):
+        return "text"
+    if complete and _whole_json(_without_comments(content)):
+        return "json"  # one object or array, pretty-printed or not
+    if lines[0].startswith("{") and _whole_json(lines[0]):
+        return "jsonl"
+    if any(line.startswith("{") and _whole_json(line) for line in lines[1:]):
+        return "jsonl"  # the first line is a bad one among JSON Lines
+    if lines[0].startswith("{") and len(lines) == 1:
+        return "jsonl"  # one line: reported as malformed JSON with its line number
+    return "json"
 
 
-def read_bytes(data: bytes, name: str, options: IngestOptions, *, kind: str | None = None,
-               path: str | None = None) -> Iterator[Result]:
-    """Articles from an in-memory input (used for stdin, the web form and tests).
+def _without_comments(content: str) -> str:
+    if not any(_is_comment(line) for line in content.splitlines()[:_SNIFF_LINES]):
+        return content
+    return "\n".join(line for line in content.split("\n") if not _is_comment(line))
+
+
+class _Prefixed(io.RawIOBase):
+    """Bytes already read, then the rest of a stream: one raw stream for a BufferedReader."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        read1 = getattr(self._rest, "read1", None)
+        data = read1(len(buffer)) if read1 is not None else self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+_HEAD_BYTES = 65536
+
+
+def _over_limit(name: str, options: IngestOptions, size: int | None) -> Rejection:
+    what = f"{size} bytes" if size is not None else f"more than {options.max_bytes} bytes"
+    return Rejection(name, f"over the size limit of {options.max_bytes} bytes ({what}): "
+                           "raise it with --max-bytes")
+
+
+def read_stream(stream: BinaryIO, name: str, options: IngestOptions, *, kind: str | None = None,
+                path: str | None = None, size: int | None = None) -> Iterator[Result]:
+    """Articles from a binary stream: the one reader of files, standard input and in-memory
+    inputs. ``kind`` is one of INPUT_FORMATS, or None to recognise it from the content.
 
     The size limit applies to the whole input, except for JSON Lines, where it applies to each
     line (article): a large archive of small articles is fine."""
-    if len(data) > options.max_bytes and kind != "jsonl":
-        yield Rejection(name, f"over the size limit of {options.max_bytes} bytes "
-                              f"({len(data)} bytes): raise it with --max-bytes")
+    check_input_format(kind)
+    if kind not in (None, "jsonl") and size is not None and size > options.max_bytes:
+        yield _over_limit(name, options, size)
+        return
+    try:
+        head = stream.read(_HEAD_BYTES)
+        refuse_binary(head, name)
+    except InputError as exc:
+        yield Rejection(exc.input, exc.reason)
+        return
+    except OSError as exc:
+        yield Rejection(name, f"cannot read: {exc.strerror or exc}")
+        return
+    found = unicode_encoding(head)
+    if kind is None:
+        if found is not None:
+            codec, bom = found
+            sniffed = head[bom:].decode(codec, errors="ignore")
+        else:
+            sniffed = head.decode("utf-8", errors="ignore")
+        kind = sniff_kind(sniffed, complete=len(head) < _HEAD_BYTES)
+    try:
+        if kind == "jsonl":
+            if found is not None:
+                codec, bom = found
+                lines = io.BufferedReader(_Prefixed(head[bom:], stream))
+                yield from _read_jsonl_stream(lines, name, path, options,
+                                              None if codec == "utf-8" else codec)
+            else:
+                yield from _read_jsonl_stream(io.BufferedReader(_Prefixed(head, stream)),
+                                              name, path, options)
+            return
+        data = head
+        if len(head) == _HEAD_BYTES:
+            data += stream.read(max(0, options.max_bytes + 1 - len(head)))
+    except OSError as exc:
+        yield Rejection(name, f"cannot read: {exc.strerror or exc}")
+        return
+    if len(data) > options.max_bytes:
+        yield _over_limit(name, options, size)
         return
     try:
         content = decode_bytes(data, name)
     except InputError as exc:
         yield Rejection(exc.input, exc.reason)
         return
-    yield from _READERS[kind or sniff_kind(content)](content, name, path, options)
+    yield from _READERS[kind](content, name, path, options)
+
+
+def read_bytes(data: bytes, name: str, options: IngestOptions, *, kind: str | None = None,
+               path: str | None = None) -> Iterator[Result]:
+    """Articles from an in-memory input (the web form, tests): :func:`read_stream` over
+    ``data``; ``kind`` (else ``options.input_format``, else recognised) says how to read it."""
+    yield from read_stream(io.BytesIO(data), name, options, kind=kind or options.input_format,
+                           path=path, size=len(data))
 
 
 def _read_file(path: Path, options: IngestOptions) -> Iterator[Result]:
     name = str(path)
-    kind = EXTENSIONS.get(path.suffix.lower())
+    kind = options.input_format or EXTENSIONS.get(path.suffix.lower())
     try:
         if not path.is_file():
             yield Rejection(name, "not a regular file (a device, pipe or socket): "
                                   "pipe it to `corroborate ingest -` instead")
             return
         size = path.stat().st_size
+        if kind not in (None, "jsonl") and size > options.max_bytes:
+            yield _over_limit(name, options, size)
+            return
+        with path.open("rb") as stream:
+            yield from read_stream(stream, name, options, kind=kind, path=name, size=size)
     except OSError as exc:
         yield Rejection(name, f"cannot read: {exc.strerror or exc}")
-        return
-    if kind == "jsonl":
-        try:
-            with path.open("rb") as stream:
-                yield from _read_jsonl_stream(stream, name, name, options)
-        except OSError as exc:
-            yield Rejection(name, f"cannot read: {exc.strerror or exc}")
-        return
-    if size > options.max_bytes:
-        yield Rejection(name, f"over the size limit of {options.max_bytes} bytes "
-                              f"({size} bytes): raise it with --max-bytes")
-        return
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        yield Rejection(name, f"cannot read: {exc.strerror or exc}")
-        return
-    yield from read_bytes(data, name, options, kind=kind, path=name)
 
 
 _NOT_ARTICLES = re.compile(r"^(?:readme|license|licence|changelog|contributing)(?:\.|$)",
                            re.IGNORECASE)
+# Files a directory walk does not read but names, because someone could expect them read:
+# pages saved under a server-side extension or none, feeds, archives and documents.
+_UNREAD = {
+    "": "no extension",
+    ".php": "a .php page", ".asp": "an .asp page", ".aspx": "an .aspx page",
+    ".jsp": "a .jsp page", ".shtml": "an .shtml page", ".cfm": "a .cfm page",
+}
+_NOT_YET = {".xml": "RSS/Atom feeds", ".rss": "RSS/Atom feeds", ".atom": "RSS/Atom feeds",
+            ".warc": "WARC archives", ".gz": "compressed files"}
+_DOCUMENTS = {".pdf": "a PDF document", ".doc": "a Word document", ".docx": "a Word document",
+              ".odt": "an OpenDocument text", ".rtf": "an RTF document",
+              ".epub": "an EPUB book"}
 
 
-def _walk(directory: Path) -> Iterator[Path]:
+def _unread_reason(path: Path) -> str | None:
+    """Why a directory walk does not read ``path`` when someone could expect it to; None for
+    files nobody would (images, style sheets, scripts, ...)."""
+    suffix = path.suffix.lower()
+    if suffix in _UNREAD:
+        return (f"not read from the directory ({_UNREAD[suffix]}, not a known article "
+                "extension): name the file itself (its kind is then recognised from its "
+                "content) or rename it to .html or .txt")
+    if suffix in _NOT_YET:
+        return f"not read: {_NOT_YET[suffix]} are not supported yet"
+    if suffix in _DOCUMENTS:
+        return f"not read: {_DOCUMENTS[suffix]} is not text: convert it to text or HTML first"
+    return None
+
+
+def _walk(directory: Path, seen: set[tuple[int, int]] | None = None
+          ) -> Iterator[Path | Rejection]:
     """Files of known kinds under ``directory``, sorted; hidden files and a folder's own
-    README/LICENSE/CHANGELOG are not articles and are skipped."""
-    for child in sorted(directory.rglob("*")):
-        if any(part.startswith(".") for part in child.relative_to(directory).parts):
+    README/LICENSE/CHANGELOG are not articles and are skipped. A subdirectory that cannot be
+    listed, and a file someone could expect read but that is not (see :func:`_unread_reason`),
+    is a Rejection. Linked directories are followed once (a link loop ends there)."""
+    seen = set() if seen is None else seen
+    try:
+        info = directory.stat()
+        if (info.st_dev, info.st_ino) in seen:
+            return
+        seen.add((info.st_dev, info.st_ino))
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError as exc:
+        yield Rejection(str(directory), f"cannot read directory: {exc.strerror or exc}")
+        return
+    for entry in entries:
+        if entry.name.startswith(".") or _NOT_ARTICLES.match(entry.name):
             continue
-        if _NOT_ARTICLES.match(child.name):
+        child = Path(entry.path)
+        try:
+            is_dir = entry.is_dir()
+            is_file = entry.is_file()
+        except OSError as exc:
+            yield Rejection(str(child), f"cannot read: {exc.strerror or exc}")
             continue
-        if child.is_file() and child.suffix.lower() in EXTENSIONS:
+        if is_dir:
+            yield from _walk(child, seen)
+        elif is_file and child.suffix.lower() in EXTENSIONS:
             yield child
+        elif is_file:
+            reason = _unread_reason(child)
+            if reason is not None:
+                yield Rejection(str(child), reason)
 
 
 def expand_inputs(inputs: Iterable[str]) -> list[str | Rejection]:
@@ -235,11 +515,11 @@ def expand_inputs(inputs: Iterable[str]) -> list[str | Rejection]:
             continue
         path = Path(item)
         if path.is_dir():
-            files = [str(f) for f in _walk(path)]
-            if not files:
-                expanded.append(Rejection(item, "directory holds no .txt, .md, .html or "
+            found = [f if isinstance(f, Rejection) else str(f) for f in _walk(path)]
+            if not found:
+                expanded.append(Rejection(item, "directory holds no .txt, .md, .html, .json or "
                                                 ".jsonl files"))
-            expanded.extend(files)
+            expanded.extend(found)
         elif path.exists():
             expanded.append(item)
         else:
@@ -256,36 +536,9 @@ def read_one(item: str | Rejection, options: IngestOptions, *,
         if stdin is None:
             yield Rejection("<stdin>", "no standard input available")
             return
-        yield from _read_stdin(stdin, options)
+        yield from read_stream(stdin, "<stdin>", options, kind=options.input_format)
     else:
         yield from _read_file(Path(item), options)
-
-
-def _read_stdin(stdin: BinaryIO, options: IngestOptions) -> Iterator[Result]:
-    """Standard input: JSON Lines are streamed line by line; anything else is read whole,
-    up to the size limit."""
-    head = stdin.read(min(65536, options.max_bytes + 1))
-    kind = sniff_kind(head.decode("utf-8", errors="ignore"))
-    if kind == "jsonl":
-        yield from _read_jsonl_stream(_Chained(head, stdin), "<stdin>", None, options)
-        return
-    data = head + stdin.read(max(0, options.max_bytes + 1 - len(head)))
-    yield from read_bytes(data, "<stdin>", options)
-
-
-class _Chained:
-    """Bytes already read, then the rest of a stream, read line by line."""
-
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
-        self._head = io.BytesIO(head)
-        self._rest = rest
-
-    def readline(self, limit: int = -1, /) -> bytes:
-        line = self._head.readline(limit)
-        if line.endswith(b"\n") or (limit >= 0 and len(line) >= limit):
-            return line
-        more = self._rest.readline(-1 if limit < 0 else limit - len(line))
-        return line + more
 
 
 def read_inputs(inputs: Iterable[str], options: IngestOptions | None = None, *,

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlparse
 
 from corroborate.model import Article
@@ -46,19 +46,72 @@ class BuildOptions:
     max_chars: int = 1_000_000
 
 
+#: Years a publication date may have. Wide enough for digitised archives (the 19th century
+#: on) and for dates well ahead; outside it a date is a placeholder or a typo ("0001-01-01",
+#: .NET's and Go's "no date"; "9999-12-31", "never") that date arithmetic cannot use.
+PUBLISHED_YEARS: Final = range(1800, 2200)
+YEARS_TEXT: Final = f"{PUBLISHED_YEARS.start} to {PUBLISHED_YEARS.stop - 1}"
+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_YEAR = re.compile(r"^(?:[+-]\d{1,6}|\d{4})$")
+_ISO_MONTH = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})$")
+_ISO_YEARS = re.compile(r"^\s*[+-]?(?P<year>\d{1,6})-\d{2}(?:-\d{2})?(?:[T ]|$)")
+_FREE_YEAR = re.compile(r"(?<![\d:])(?P<year>\d{4})(?![\d:])")
+_CLOCK = re.compile(r"\d{1,2}:\d{2}|\d\s*[ap]\.?m\b", re.IGNORECASE)
+_MONTH_NAMES = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?![a-z])",
+    re.IGNORECASE)
+_NUMERIC_DAY = re.compile(
+    r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{4}\b|\b\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\b")
+_NUMERIC_MONTH = re.compile(r"\b\d{1,2}[/.-]\d{4}\b|\b\d{4}[/.-]\d{1,2}\b")
+_DAY_NUMBER = re.compile(r"(?<![\d:])(?:[0-2]?\d|3[01])(?:st|nd|rd|th)?(?![\d:])",
+                         re.IGNORECASE)
 
 
 def normalise_published(value: str | None) -> str | None:
-    """ISO 8601 for a publication date given in any common form; None when it cannot be read.
+    """ISO 8601 for a publication date given in any common form; None when it cannot be read
+    (or is out of range: see :func:`read_published`)."""
+    return read_published(value)[0]
 
-    A date alone stays a date ("2026-09-21"); a date with a time keeps the time and its offset.
-    """
+
+def read_published(value: str | None) -> tuple[str | None, str | None]:
+    """``(ISO value, problem)`` for a publication date as given.
+
+    A date alone stays a date ("2026-09-21"); a date with a time keeps the time and its offset;
+    a year or a month alone stays partial ("2026", "2026-09"): nothing is filled in from the
+    clock. A weekday with a year and no day and month ("Monday, 2026") is the year. Unreadable
+    or relative dates ("yesterday", "Monday") give ``(None, None)``; a year outside
+    PUBLISHED_YEARS gives ``(None, reason)``."""
     if value is None:
-        return None
+        return None, None
     value = str(value).strip()
     if not value:
-        return None
+        return None, None
+    year = _year_of(value)
+    if year is not None and year not in PUBLISHED_YEARS:
+        return None, (f"publication date {value[:40]!r} has the year {year}, outside "
+                      f"{YEARS_TEXT}: correct it, or leave the date out if it is unknown")
+    return _normalise(value), None
+
+
+def _year_of(value: str) -> int | None:
+    """The year a date names, when it is written as digits (ISO forms, or free text holding
+    one four-digit year)."""
+    if _ISO_YEAR.match(value):
+        return int(value)
+    match = _ISO_YEARS.match(value)
+    if match:
+        return (-1 if value.startswith("-") else 1) * int(match.group("year"))
+    years = {int(m.group("year")) for m in _FREE_YEAR.finditer(value)}
+    return years.pop() if len(years) == 1 else None
+
+
+def _normalise(value: str) -> str | None:
+    if _ISO_YEAR.match(value):
+        return f"{int(value):04d}" if len(value) == 4 else None
+    match = _ISO_MONTH.match(value)
+    if match:
+        return value if 1 <= int(match.group("month")) <= 12 else None
     if _ISO_DATE.match(value):
         try:
             return date.fromisoformat(value).isoformat()
@@ -67,22 +120,47 @@ def normalise_published(value: str | None) -> str | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        if not re.search(r"\b(?:1[89]|2[01])\d\d\b", value):
-            return None  # relative ("yesterday", "Monday") or yearless: never the clock's
-        import dateparser  # heavy import, only for free-form dates
-
-        parsed_or_none = dateparser.parse(
-            value, languages=["en"], settings={"PREFER_DAY_OF_MONTH": "first"}
-        )
-        if parsed_or_none is None:
-            return None
-        parsed = parsed_or_none
-        if not re.search(r"\d{1,2}:\d{2}", value):
-            return str(parsed.date().isoformat())
+        return _free_form(value)
+    if parsed.year not in PUBLISHED_YEARS:
+        return None
     if (parsed.hour == parsed.minute == parsed.second == 0 and parsed.tzinfo is None
-            and not re.search(r"\d{1,2}:\d{2}", value)):
+            and not _CLOCK.search(value)):
         return parsed.date().isoformat()
     return str(parsed.isoformat(timespec="seconds"))
+
+
+def _free_form(value: str) -> str | None:
+    """A date in words ("Sept. 21, 2026", "Mon, 21 Sep 2026 10:00:00 GMT", "September 2026"),
+    read by dateparser; only as precise as the text (dateparser fills in missing parts from the
+    clock: those are dropped)."""
+    years = {m.group("year") for m in _FREE_YEAR.finditer(value)}
+    if len(years) != 1:
+        return None  # relative ("yesterday", "Monday"), yearless, or two years: never the clock
+    [year] = years
+    if int(year) not in PUBLISHED_YEARS or len(value) > 200:
+        return None
+    from dateparser.date import DateDataParser  # heavy import, only for free-form dates
+
+    try:
+        found = DateDataParser(languages=["en"], settings={"PREFER_DAY_OF_MONTH": "first",
+                                                                "RETURN_TIME_AS_PERIOD": True}
+                               ).get_date_data(value)
+    except (ValueError, OverflowError, TypeError, KeyError, IndexError, AttributeError):
+        return None  # dateparser gives up on some odd strings by raising
+    parsed, period = found.date_obj, found.period
+    if parsed is None or f"{parsed.year:04d}" != year:
+        return None
+    has_month = bool(_MONTH_NAMES.search(value) or _NUMERIC_DAY.search(value)
+                     or _NUMERIC_MONTH.search(value))
+    has_day = bool(_NUMERIC_DAY.search(value)) or any(
+        m.group(0) != year for m in _DAY_NUMBER.finditer(value))
+    if period in {"year", "quarter"} or not has_month:
+        return year
+    if period == "month" or not has_day:
+        return f"{year}-{parsed.month:02d}"
+    if period == "time" and _CLOCK.search(value):
+        return str(parsed.isoformat(timespec="seconds"))
+    return str(parsed.date().isoformat())
 
 
 def url_host(url: str | None) -> str | None:
@@ -132,7 +210,9 @@ def build_article(
         title = _title_from_text(text)
     outlet = choose_outlet(fields, options.source)
     metadata = dict(fields.metadata or {})
-    published = normalise_published(fields.published)
+    published, problem = read_published(fields.published)
+    if problem is not None:
+        return Rejection(input_name, problem)
     if fields.published and published is None:
         metadata["published_raw"] = fields.published
     return Article(
@@ -145,6 +225,7 @@ def build_article(
         path=path,
         author=fields.author or None,
         metadata=metadata,
+        origin=input_name,
     )
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from corroborate.ingest.base import PUBLISHED_YEARS
 from corroborate.model import Article
 
 FloatArray = npt.NDArray[np.float32]
@@ -137,16 +138,21 @@ def lead_text(article: Article, max_chars: int = 600) -> str:
 
 
 def article_day(published: str | None) -> float | None:
-    """Days since the epoch of a publication date (ISO 8601), or None when unknown/unreadable."""
-    if not published:
+    """Days since the epoch of a publication date (ISO 8601), or None when unknown, unreadable,
+    partial or out of range. A partial date ("2026", "2026-09") names no day: placing it on the
+    first of its month or year would pull its article toward stories of that day, so it counts
+    as undated here (the story's other articles still date the story)."""
+    if not published or not re.match(r"^\d{4}-\d{2}-\d{2}(?:[T ]|$)", published.strip()):
         return None
     try:
         moment = datetime.fromisoformat(published.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if moment.year not in PUBLISHED_YEARS:
+            return None
+        if moment.tzinfo is not None:
+            return moment.timestamp() / 86400.0
+        return (moment - datetime(1970, 1, 1)).total_seconds() / 86400.0
+    except (ValueError, OverflowError, OSError):
         return None
-    if moment.tzinfo is not None:
-        return moment.timestamp() / 86400.0
-    return (moment - datetime(1970, 1, 1)).total_seconds() / 86400.0
 
 
 def story_features(article: Article, embedding: FloatArray) -> StoryFeatures:
