@@ -563,3 +563,50 @@ def test_input_format_forces_the_kind_and_names_bad_lines(runner: CliRunner, db_
     assert f"rejected: {export}:3: malformed JSON" in r.output
     planned = run(runner, "ingest", str(export), "--input-format", "feed", "--db", str(db_path))
     assert planned.exit_code == 2 and "not supported yet" in planned.output
+
+
+def test_serve_on_a_busy_port_is_one_line_and_its_own_exit_code(
+        runner: CliRunner, db_path: Path, examples: Path) -> None:
+    """Issue 13: `serve` on a busy port printed "serving ..." and exited 3 (article not found)."""
+    import socket
+
+    pytest.importorskip("uvicorn")
+    run(runner, "ingest", str(examples / "summit"), "--db", str(db_path), "--no-stories")
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        r = run(runner, "serve", "--db", str(db_path), "--port", str(port))
+    assert r.exit_code == 6
+    assert r.output.strip().splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{port}: the port is in use by another program "
+        "(another `corroborate serve`?); pick another with --port"]
+    bad = run(runner, "serve", "--db", str(db_path), "--host", "no-such-host.invalid")
+    assert bad.exit_code == 6 and "no such address" in bad.output
+
+
+def test_serve_answers_on_the_port_it_bound(tmp_path: Path, examples: Path) -> None:
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    pytest.importorskip("uvicorn")
+    db = tmp_path / "serve.db"
+    subprocess.run(_corroborate("ingest", str(examples / "summit"), "--db", str(db),
+                                "--no-analyze"), check=True, capture_output=True, timeout=300)
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(_corroborate("serve", "--db", str(db), "--port", str(port)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, page = time.monotonic() + 60, ""
+        while time.monotonic() < deadline and not page:
+            assert proc.poll() is None, proc.communicate()[1]
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as reply:
+                    page = reply.read().decode("utf-8")
+            except OSError:
+                time.sleep(0.2)
+        assert "Kang" in page or "Sakuraba" in page
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -1,7 +1,8 @@
 """The command line: parses, calls the library, formats, and maps errors to exit codes.
 
-Exit codes: 0 success; 1 some inputs were rejected (the rest went in); 2 usage error;
-3 article not found; 4 database error; 5 a model or dependency is missing; 70 internal error.
+Exit codes (README "Exit codes"): 0 success; 1 some inputs were rejected (the rest went in);
+2 usage error; 3 article not found; 4 database error; 5 a model or dependency is missing;
+6 the web server cannot listen; 70 internal error; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -855,18 +856,28 @@ def eval_briefs(gold: tuple[str, ...], article_inputs: tuple[str, ...], fmt: str
               help="Address to listen on (loopback by default; 0.0.0.0 exposes it).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
               help="TCP port to listen on.")
+@click.option("--queue", type=click.IntRange(0, 1000), default=8, show_default=True,
+              help="Comparisons that may wait for the worker; past that, requests get "
+                   "HTTP 503 with Retry-After.")
+@click.option("--prefetch-every", type=click.FloatRange(0), default=5.0, show_default=True,
+              help="Seconds between looks for changed stories whose brief to compute ahead "
+                   "(0: only on view).")
 @handle_errors
-def serve_cmd(db: str | None, host: str, port: int) -> None:
+def serve_cmd(db: str | None, host: str, port: int, queue: int,
+              prefetch_every: float) -> None:
     """Serve a local web site over the database: the stories, each story's brief with every
     fact linked to its sentence, articles, side-by-side reading, a compare form for pasted
     articles and a JSON API (/api/..., described at /openapi.json).
 
     Pages only read the database, so they keep working while `corroborate ingest` writes.
+    Analysis and comparison run on a worker, never blocking other pages; each story's brief
+    is computed once, kept in the database and computed ahead when an ingest changes it.
 
     \b
     Examples:
       corroborate serve
       corroborate serve --db archive.db --port 8080
+      corroborate serve --queue 2 --prefetch-every 0
     """
     from corroborate.errors import ModelUnavailableError
 
@@ -879,9 +890,33 @@ def serve_cmd(db: str | None, host: str, port: int) -> None:
             f"the web server needs fastapi, uvicorn and jinja2 ({exc.name or exc} is missing): "
             "pip install 'corroborate[web]'") from exc
     path = _settings(db).db_path
-    app = create_app(path)
+    app = create_app(path, queue=queue, prefetch_every=prefetch_every)
+    sock = _listening_socket(host, port)  # before "serving": a busy port is one clear line
     click.echo(f"serving {path} on http://{host}:{port}/ (Ctrl-C stops)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+
+
+def _listening_socket(host: str, port: int) -> Any:
+    """A socket bound to ``host:port``, or :class:`ListenError` saying why not."""
+    import errno
+    import socket
+
+    from corroborate.errors import ListenError
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ListenError(f"cannot listen on {host}:{port}: no such address ({exc}); "
+                          "pass --host 127.0.0.1 or a local address") from exc
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ListenError(f"cannot listen on {host}:{port}: the port is in use by another "
+                              "program (another `corroborate serve`?); pick another with "
+                              "--port") from exc
+        raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; pick "
+                          "another --host or --port") from exc
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -50,3 +50,9 @@ class ModelUnavailableError(CorroborateError):
     """A model or optional dependency is not installed."""
 
     exit_code = 5
+
+
+class ListenError(CorroborateError):
+    """The web server cannot listen on the address asked for (port in use, no such host)."""
+
+    exit_code = 6
