@@ -141,10 +141,39 @@ def test_every_command_is_documented_with_examples(runner: CliRunner) -> None:
         assert "Example" in help_text, f"{name} --help has no examples"
 
 
-def test_exit_codes_are_documented() -> None:
+def _command(name: str):  # type: ignore[no-untyped-def]
+    command = main
+    for part in name.split():
+        command = command.commands[part]  # type: ignore[attr-defined]
+    return command
+
+
+def test_every_option_is_in_the_readme_row_of_its_command() -> None:
     readme = (ROOT / "README.md").read_text()
-    for code in ("0", "1", "2", "3", "4", "5", "70"):
+    for name in _commands():
+        [row] = [line for line in readme.splitlines()
+                 if line.startswith(f"| `corroborate {name} ") or
+                 line.startswith(f"| `corroborate {name}`")]
+        for param in _command(name).params:
+            flags = [f for f in [*getattr(param, "opts", []), *getattr(param, "secondary_opts",
+                                                                        [])]
+                     if f.startswith("-") and f != "--help"]
+            if flags:  # one of its spellings (-o or --output) is enough
+                assert any(re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])", row)
+                           for f in flags), f"{name}: {flags} missing from its README row"
+
+
+def test_exit_codes_are_documented() -> None:
+    import corroborate.cli as cli
+    from corroborate import errors
+
+    readme = (ROOT / "README.md").read_text()
+    codes = {0, cli.EXIT_REJECTED, cli.EXIT_INTERNAL, cli.EXIT_INTERRUPTED}
+    codes |= {cls.exit_code for cls in vars(errors).values()
+              if isinstance(cls, type) and issubclass(cls, errors.CorroborateError)}
+    for code in sorted(codes):
         assert re.search(rf"^\| {code} \|", readme, re.MULTILINE), code
+        assert re.search(rf"\b{code} ", cli.__doc__ or ""), code
 
 
 def test_compare_formats_and_output_file(runner: CliRunner, tmp_path: Path,
@@ -610,3 +639,24 @@ def test_serve_answers_on_the_port_it_bound(tmp_path: Path, examples: Path) -> N
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_reader_that_closes_the_pipe_early_is_no_error(tmp_path: Path) -> None:
+    """Issue 11: `corroborate show ... | head` ended in "internal error (BrokenPipeError)"."""
+    import subprocess
+
+    feed, db = tmp_path / "many.jsonl", tmp_path / "many.db"
+    feed.write_text("".join(json.dumps({
+        "title": f"Report {i} on the flooding of the river valley", "source": "Wire",
+        "text": f"Report {i}: the river burst its banks on Monday and flooded the valley towns, "
+                "officials said."}) + "\n" for i in range(3000)))
+    subprocess.run(_corroborate("ingest", str(feed), "--db", str(db), "--no-analyze",
+                                "--no-stories"), check=True, capture_output=True, timeout=300)
+    proc = subprocess.Popen(_corroborate("articles", "--db", str(db)), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(100)  # like `head -c 100`, then the reader goes away
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, err
+    assert "error" not in err and "Traceback" not in err

@@ -46,6 +46,17 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def _reader_went_away() -> None:
+    """The reader of stdout closed it (``corroborate show ID | head``): stop quietly, as
+    command-line tools do, instead of a traceback when Python flushes stdout at exit."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    sys.exit(0)
+
+
 def handle_errors(func: F) -> F:
     """Turn library errors into one line on stderr and the documented exit code."""
 
@@ -57,6 +68,8 @@ def handle_errors(func: F) -> F:
             _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted", EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            _reader_went_away()
         except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
         except Exception as exc:
