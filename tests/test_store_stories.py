@@ -440,7 +440,7 @@ with Store(db) as store:
     book = StoryBook(store)
     report = ingest_articles(store, articles(), None, stories=book, batch_size=4,
                              features_for=lambda batch: features_of(batch, embedder))
-print(len(report.ingested), len(report.rejected), book.restores)
+print(len(report.ingested), len(report.rejected), book.restores, book.caught_up)
 '''
 TOPICS = ["earthquake strikes coastal province", "central bank cuts interest rate",
           "factory fire kills workers", "leaders meet at summit", "storm floods villages",
@@ -462,10 +462,13 @@ def test_two_processes_ingesting_into_one_database_lose_nothing(tmp_path: Path) 
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for outlet in ("Wire A", "Wire B")]
     outputs = [p.communicate(timeout=300) for p in procs]
+    caught_up = 0
     for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
-        ingested, rejected, _restores = map(int, out.split())
+        ingested, rejected, restores, assigned_for_the_other = map(int, out.split())
         assert (ingested, rejected) == (300, 0), err
+        assert restores == 1  # at the start only: the other's arrivals were caught up with
+        caught_up += assigned_for_the_other
     with Store(db) as store:
         conn = store.conn
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -489,7 +492,7 @@ def test_two_processes_ingesting_into_one_database_lose_nothing(tmp_path: Path) 
     # the stories are those one process gives the same articles in their arrival order
     assert partition(stored) == partition(cluster_features(arrivals))
     # each process saw the other's articles: stories hold both outlets' reports
-    assert any(len(o) == 2 for o in outlets.values())
+    assert any(len(o) == 2 for o in outlets.values()) and caught_up > 0
 
 
 def partition(stories: dict[str, int]) -> set[frozenset[str]]:
@@ -512,7 +515,9 @@ def test_story_book_restores_when_another_connection_wrote_stories(
             first.add(head, None, hashing_features([head])[0])
             for article in rest:  # the other book writes the rest of the event
                 second.add(article, None, hashing_features([article])[0])
-        assert second.restores > 1 and first.restores > 1  # each saw the other write
+        # each saw the other write and caught up by assigning its arrivals, no restore
+        assert first.caught_up > 0 and second.caught_up > 0
+        assert first.restores == second.restores == 1
         stories = membership(first_store)
         arrivals = [store_stories._features_from_row(r) for r in first_store.conn.execute(
             "SELECT article_id, seq, embedding, terms FROM story_features ORDER BY seq")]
@@ -539,3 +544,22 @@ def test_a_process_restarted_before_every_article_assigns_like_one_that_never_st
             StoryBook(store).add(article, None, item)  # a new process for every article
         stored = membership(store)
     assert partition(stored) == partition(cluster_features(features))
+
+
+def test_a_recluster_by_another_process_makes_a_book_restore(
+        tmp_path: Path, example_articles: list[Article]) -> None:
+    db = tmp_path / "recluster.db"
+    first_half, rest = example_articles[:6], example_articles[6:]
+    with Store(db) as store, Store(db) as other:
+        book = StoryBook(store)
+        for article, item in zip(first_half, hashing_features(first_half), strict=True):
+            book.add(article, None, item)
+        recluster(other, hashing_features)  # renumbers every arrival: no catching up with that
+        for article, item in zip(rest, hashing_features(rest), strict=True):
+            book.add(article, None, item)
+        assert book.restores == 2 and book.caught_up == 0
+        arrivals = [store_stories._features_from_row(r) for r in store.conn.execute(
+            "SELECT article_id, seq, embedding, terms FROM story_features ORDER BY seq")]
+        stored = membership(store)
+    assert [f.article_id for f in arrivals] == [a.id for a in example_articles]
+    assert partition(stored) == partition(cluster_features(arrivals))

@@ -53,15 +53,20 @@ class StoryBook:
 
     Another process may write stories to the same database meanwhile (a second ingest, a
     recluster): each :meth:`add` checks, under the write lock, whether the stories changed
-    since this book last wrote, and if so restores the window from the database before it
-    assigns, so both processes' articles land in one consistent set of stories."""
+    since this book last wrote. If so it first catches up: it assigns the other process's
+    new arrivals itself, in their order, and checks that it reaches the very changes the
+    other process wrote (both hold the same window, so it does, at the cost of assigning
+    them: milliseconds); if anything differs (a recluster rewrote the stories) it restores
+    the window from the database instead. Either way both processes' articles land in one
+    consistent set of stories: those one process would give them in arrival order."""
 
     def __init__(self, store: Store, model: LinkModel | None = None,
                  settings: AssignSettings | None = None) -> None:
         self.store = store
         self.model = model or default_link_model()
         self.settings = settings or AssignSettings()
-        self.restores = 0
+        self.restores = 0  # full restores from the database (catching up is not one)
+        self.caught_up = 0  # other processes' arrivals assigned here to catch up
         self.assigner, self._generation = self._restored(), _story_generation(store.conn)
 
     def _restored(self) -> StoryAssigner:
@@ -107,8 +112,8 @@ class StoryBook:
             return False, []
         try:
             with self.store.atomic() as conn:
-                if _story_generation(conn) != self._generation:
-                    self.assigner = self._restored()  # another process wrote stories
+                if _story_generation(conn) != self._generation and not self._catch_up(conn):
+                    self.assigner = self._restored()  # another process rewrote stories
                 if not self.store.insert_article(conn, article, analysis):
                     return False, []
                 changes = _assign_and_write(conn, self.assigner, features)
@@ -120,6 +125,33 @@ class StoryBook:
             raise
         self._generation = generation
         return True, changes
+
+
+    def _catch_up(self, conn: sqlite3.Connection) -> bool:
+        """Assign, in this book, the arrivals another process wrote since this book last
+        looked; True when that reproduces exactly the changes it wrote (then this book holds
+        the window the other process holds), False when the caller must restore instead."""
+        written: dict[int, list[tuple[object, ...]]] = {}
+        for row in conn.execute(
+                "SELECT seq, kind, story_id, article_id, previous FROM story_changes"
+                " WHERE id > ? ORDER BY id", (self._generation,)):
+            written.setdefault(int(row[0]), []).append(tuple(row[1:]))
+        arrivals = conn.execute(
+            "SELECT article_id, seq, embedding, terms FROM story_features WHERE seq >= ?"
+            " ORDER BY seq", (self.assigner.next_seq,)).fetchall()
+        if not arrivals or sorted(written) != [int(r["seq"]) for r in arrivals]:
+            return False  # not plain new arrivals (a recluster renumbered them, say)
+        try:
+            for row in arrivals:
+                seq = int(row["seq"])
+                changes = self.assigner.assign(_features_from_row(row), seq=seq)
+                replayed = [(c.kind, c.story, c.article_id, c.previous) for c in changes]
+                if replayed != written[seq]:
+                    return False
+                self.caught_up += 1
+        except Exception:
+            return False  # the caller restores the window from the database
+        return True
 
 
 def _story_generation(conn: sqlite3.Connection) -> int:
