@@ -3,11 +3,16 @@ hostile articles whose text and metadata try to run script in the reader's brows
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
+import socket
 import sqlite3
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +75,10 @@ def web_db(tmp_path_factory: pytest.TempPathFactory, analyzer: Any, examples: Pa
 
 @pytest.fixture(scope="module")
 def client(web_db: Path, analyzer: Any, comparer: Any) -> Iterator[TestClient]:
-    app = create_app(web_db, comparer=comparer, analyzer=analyzer, max_form_bytes=200_000)
+    # end to end with the real engines: pages wait for their brief (the tests of "being
+    # computed" pages use a slow fake comparer)
+    app = create_app(web_db, comparer=comparer, analyzer=analyzer, max_form_bytes=200_000,
+                     page_wait=600)
     with TestClient(app) as c:
         yield c
 
@@ -179,12 +187,15 @@ def test_story_page_is_the_brief(client: TestClient, stories: list[dict[str, Any
     assert "Yusuke Omori" in r.text  # quotes by speaker
 
 
-def test_story_brief_is_cached(client: TestClient, stories: list[dict[str, Any]]) -> None:
+def test_story_brief_is_cached(client: TestClient, stories: list[dict[str, Any]],
+                               web_db: Path) -> None:
     sid = stories[0]["id"]
     first = client.get(f"/api/stories/{sid}/brief").json()
     site = client.app.state.site  # type: ignore[attr-defined]
     assert any(key[0] == sid for key in site._briefs)
     assert client.get(f"/api/stories/{sid}/brief").json() == first
+    stored = _wait_for(lambda: _cached_row(web_db, sid, site.engine))
+    assert json.loads(stored) == first  # and in the database, for the next server
 
 
 def test_article_page_sentences_and_highlight(client: TestClient,
@@ -463,6 +474,7 @@ def test_serve_help(runner: Any) -> None:
     result = runner.invoke(main, ["serve", "--help"])
     assert result.exit_code == 0
     assert "Example" in result.output and "--port" in result.output
+    assert "--queue" in result.output and "--prefetch-every" in result.output
 
 
 def test_serve_without_web_extra(runner: Any, monkeypatch: pytest.MonkeyPatch,
@@ -477,3 +489,353 @@ def test_serve_missing_database(runner: Any, tmp_path: Path) -> None:
     result = runner.invoke(main, ["serve", "--db", str(tmp_path / "none.db")])
     assert result.exit_code == 4
     assert "no such database" in result.output
+
+
+# -- the worker: nothing waits for someone else's comparison ---------------------------------
+# A real uvicorn server on a free loopback port; the comparer is a fake that counts its calls
+# and holds each one until the test opens its gate, so "in flight" lasts as long as a test
+# needs. Each test works on its own copy of the database (the brief cache is written).
+
+
+class GatedComparer:
+    """Counts compare() calls; each waits for ``gate``, then returns an empty brief."""
+
+    name = "gated-fake/1"
+
+    def __init__(self, *, open_gate: bool = False) -> None:
+        self.calls = 0
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+        if open_gate:
+            self.gate.set()
+        self._lock = threading.Lock()
+
+    def compare(self, analyses: Any) -> Any:
+        from corroborate.model import Brief
+
+        with self._lock:
+            self.calls += 1
+        self.entered.set()
+        assert self.gate.wait(60), "the test never opened the gate"
+        return Brief(tuple(analyses), (), (), (), (), analyses[0].article.id, (), self.name)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _served(app: Any) -> Iterator[int]:
+    """``app`` under uvicorn on a free loopback port (its number)."""
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(20)
+
+
+class Answer:
+    def __init__(self, status: int, headers: dict[str, str], body: bytes,
+                 seconds: float) -> None:
+        self.status, self.headers, self.body, self.seconds = status, headers, body, seconds
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def _http(port: int, path: str, form: dict[str, str] | None = None,
+          timeout: float = 60) -> Answer:
+    from urllib.parse import urlencode
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    started = time.perf_counter()
+    try:
+        if form is None:
+            conn.request("GET", path)
+        else:
+            conn.request("POST", path, body=urlencode(form).encode(),
+                         headers={"content-type": "application/x-www-form-urlencoded"})
+        response = conn.getresponse()
+        body = response.read()
+        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, body,
+                      time.perf_counter() - started)
+    finally:
+        conn.close()
+
+
+def _wait_for(check: Callable[[], Any], seconds: float = 20) -> Any:
+    deadline = time.monotonic() + seconds
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _cached_row(db: Path, story_id: int, engine: str) -> str | None:
+    conn = sqlite3.connect(str(db))
+    try:
+        row = conn.execute("SELECT brief FROM brief_cache WHERE story_id = ? AND engine = ?",
+                           (story_id, engine)).fetchone()
+    finally:
+        conn.close()
+    return str(row[0]) if row else None
+
+
+@pytest.fixture()
+def db_copy(web_db: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "copy.db"
+    source, target = sqlite3.connect(str(web_db)), sqlite3.connect(str(copy))
+    with target:
+        source.backup(target)
+    source.close()
+    target.close()
+    return copy
+
+
+def _story_ids(db: Path) -> list[int]:
+    from corroborate.store import Store
+    from corroborate.store.stories import list_stories
+
+    with Store(db) as store:
+        return [s.id for s in list_stories(store, order="size")]
+
+
+PASTE = {"slots": "2", "title-1": "Bridge closes", "text-1": HOSTILE_TEXT,
+         "title-2": "Bridge shut", "text-2": HOSTILE_TEXT.replace("six", "nine")}
+
+
+def test_slow_comparison_does_not_block_the_list(db_copy: Path, analyzer: Any) -> None:
+    fake = GatedComparer()
+    app = create_app(db_copy, comparer=fake, analyzer=analyzer, prefetch_every=0)
+    with _served(app) as port:
+        answers: list[Answer] = []
+        post = threading.Thread(target=lambda: answers.append(_http(port, "/compare", PASTE)))
+        post.start()
+        try:
+            assert fake.entered.wait(60)  # the comparison is running on the worker ...
+            for path in ["/", "/?q=bridge", "/api/stories", "/compare"] * 3:
+                r = _http(port, path, timeout=10)  # ... and pages answer meanwhile
+                assert r.status == 200, path
+                assert r.seconds < 5, (path, r.seconds)
+            assert post.is_alive() and not answers
+        finally:
+            fake.gate.set()
+            post.join(60)
+    assert answers[0].status == 200 and "Comparison of pasted articles" in answers[0].text
+    assert fake.calls == 1
+
+
+def test_concurrent_first_views_compute_the_brief_once(db_copy: Path, analyzer: Any) -> None:
+    sid = _story_ids(db_copy)[0]
+    fake = GatedComparer()
+    app = create_app(db_copy, comparer=fake, analyzer=analyzer, prefetch_every=0,
+                     page_wait=30)
+    answers: list[Answer] = []
+    lock = threading.Lock()
+    with _served(app) as port:
+        def view(n: int) -> None:
+            path = f"/api/stories/{sid}/brief" if n % 2 else f"/stories/{sid}"
+            r = _http(port, path)
+            with lock:
+                answers.append(r)
+
+        threads = [threading.Thread(target=view, args=(n,)) for n in range(12)]
+        for t in threads:
+            t.start()
+        assert fake.entered.wait(60)
+        time.sleep(0.5)  # every request has arrived and waits for the one computation
+        fake.gate.set()
+        for t in threads:
+            t.join(60)
+        assert [r.status for r in answers] == [200] * 12
+        briefs = [r.json() for r in answers if r.headers["content-type"].startswith(
+            "application/json")]
+        assert len(briefs) == 6 and all(b == briefs[0] for b in briefs)
+        assert fake.calls == 1
+        assert _http(port, f"/stories/{sid}").status == 200 and fake.calls == 1
+
+
+def test_queue_full_is_503_with_retry_after(db_copy: Path, analyzer: Any) -> None:
+    first, second, third, *_ = _story_ids(db_copy)
+    fake = GatedComparer()
+    app = create_app(db_copy, comparer=fake, analyzer=analyzer, prefetch_every=0, queue=1)
+    with _served(app) as port:
+        try:
+            r = _http(port, f"/api/stories/{first}/brief?wait=0")
+            assert r.status == 202 and r.json()["status"] == "computing"
+            assert r.headers["retry-after"].isdigit()
+            assert fake.entered.wait(60)  # running: the queue is empty again
+            assert _http(port, f"/api/stories/{second}/brief?wait=0").status == 202  # waits
+            full = _http(port, f"/api/stories/{third}/brief?wait=0")
+            assert full.status == 503
+            assert int(full.headers["retry-after"]) >= 1
+            assert "busy" in full.json()["error"] and full.json()["retry_after"] >= 1
+            page = _http(port, f"/stories/{third}")
+            assert page.status == 503 and "Busy" in page.text and "Try again in" in page.text
+            assert page.headers["retry-after"].isdigit()
+            _assert_headers(page)
+            assert _http(port, "/compare", PASTE).status == 503
+            # asking again for a brief being computed joins it: never refused
+            assert _http(port, f"/api/stories/{first}/brief?wait=0").status == 202
+            assert _http(port, "/").status == 200
+        finally:
+            fake.gate.set()
+        for sid in (first, second, third):  # the queue drains: the third is no longer refused
+            assert _http(port, f"/api/stories/{sid}/brief").status == 200
+    assert fake.calls == 3
+
+
+def test_story_page_says_the_brief_is_being_computed(db_copy: Path, analyzer: Any) -> None:
+    fake = GatedComparer()
+    app = create_app(db_copy, comparer=fake, analyzer=analyzer, prefetch_every=0,
+                     page_wait=0.2)
+    with _served(app) as port:
+        stories = _http(port, "/api/stories").json()["stories"]
+        # the hostile story (its titles escaped on this page too), if it has two articles
+        story = max(stories, key=lambda s: (s["articles"] >= 2, "Velmora" in s["headline"]))
+        listed = _http(port, f"/api/stories/{story['id']}").json()["article_list"]
+        try:
+            r = _http(port, f"/stories/{story['id']}")
+            assert r.status == 202 and r.seconds < 10
+            assert "being computed" in r.text
+            assert re.search(r'<meta http-equiv="refresh" content="\d+">', r.text)
+            for a in listed:
+                assert f'href="/articles/{a["id"]}"' in r.text
+            _assert_safe(r.text)
+            _assert_headers(r)
+            assert _http(port, f"/stories/{story['id']}/side-by-side").status == 202
+            assert _http(port, f"/stories/{story['id']}").status == 202
+        finally:
+            fake.gate.set()
+        done = _wait_for(lambda: (r := _http(port, f"/stories/{story['id']}")).status == 200
+                         and r)
+        assert "being computed" not in done.text and 'id="articles"' in done.text
+    assert fake.calls == 1
+
+
+def test_brief_cache_is_kept_and_computed_again_when_an_article_joins(
+        db_copy: Path, analyzer: Any) -> None:
+    from corroborate.model import Article
+    from corroborate.store import Store
+
+    sid = _story_ids(db_copy)[-1]
+    fake = GatedComparer(open_gate=True)
+    app = create_app(db_copy, comparer=fake, analyzer=analyzer, prefetch_every=0)
+    with _served(app) as port:
+        before = _http(port, f"/api/stories/{sid}/brief").json()
+    engine = app.state.site.engine
+    _wait_for(lambda: _cached_row(db_copy, sid, engine))
+    assert fake.calls == 1
+
+    again = GatedComparer(open_gate=True)  # a new server: the brief comes from the database
+    app = create_app(db_copy, comparer=again, analyzer=analyzer, prefetch_every=0.1)
+    with _served(app) as port:
+        assert _http(port, f"/api/stories/{sid}/brief").json() == before
+        time.sleep(0.5)  # nothing changed: nothing is computed ahead
+        assert again.calls == 0
+        late = Article(id="00000000000000bb", title="Velmora bridge: the late report",
+                       text=HOSTILE_TEXT, source="Late News", published="2026-11-22")
+        with Store(db_copy) as store, store.atomic() as conn:  # as an ingest would
+            store.insert_article(conn, late, analyzer.analyze(late))
+            conn.execute("UPDATE stories SET updated_seq = updated_seq + 1 WHERE id = ?",
+                         (sid,))
+            conn.execute("INSERT INTO story_articles(article_id, story_id) VALUES (?, ?)",
+                         (late.id, sid))
+            conn.execute("INSERT INTO story_changes(seq, kind, story_id, article_id, at)"
+                         " VALUES (0, 'join', ?, ?, '2026-11-22T00:00:00')", (sid, late.id))
+        _wait_for(lambda: again.calls == 1)  # computed ahead, with no request
+        after = _http(port, f"/api/stories/{sid}/brief").json()
+        assert late.id in [a["id"] for a in after["articles"]]
+        assert again.calls == 1
+    assert late.id in _wait_for(lambda: (row := _cached_row(db_copy, sid, engine))
+                                and late.id in row and row)
+
+
+def test_brief_cache_keys(db_copy: Path) -> None:
+    from corroborate.store import Store, brief_cache
+
+    first, second, *_ = _story_ids(db_copy)
+    with Store(db_copy) as store:
+        member = brief_cache.membership(store, first)
+        assert brief_cache.put_brief(store, member, "engine/1", '{"x": 1}', 1.5)
+        assert brief_cache.get_brief(store, member, "engine/1") == \
+            brief_cache.CachedBrief('{"x": 1}', 1.5)
+        assert brief_cache.get_brief(store, member, "engine/2") is None  # an upgrade
+        assert brief_cache.fingerprints(store)[first] == member.fingerprint
+        moved = member.article_ids[0]
+        with store.atomic() as conn:  # an article moves to another story
+            conn.execute("UPDATE story_articles SET story_id = ? WHERE article_id = ?",
+                         (second, moved))
+        now = brief_cache.membership(store, first)
+        assert now.fingerprint != member.fingerprint
+        assert brief_cache.get_brief(store, now, "engine/1") is None
+        # a brief computed for the old membership is not kept for the new one
+        assert not brief_cache.put_brief(store, member, "engine/1", "{}", 1.0)
+        with store.atomic() as conn:  # merged away: its row goes
+            conn.execute("UPDATE story_articles SET story_id = ? WHERE story_id = ?",
+                         (second, first))
+            conn.execute("UPDATE stories SET merged_into = ? WHERE id = ?", (second, first))
+        assert brief_cache.membership(store, first).story_id == second
+        assert brief_cache.forget_stale(store, brief_cache.fingerprints(store)) == 1
+
+
+def test_a_version_2_database_gains_the_brief_cache(tmp_path: Path) -> None:
+    from corroborate.store import Store
+    from corroborate.store.migrations import MIGRATIONS
+
+    path = tmp_path / "v2.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for version in (1, 2):
+        conn.executescript(MIGRATIONS[version - 1])
+        conn.execute("INSERT INTO schema_version(version) VALUES (?)", (version,))
+    conn.commit()
+    conn.close()
+    create_app(path, prefetch_every=0)  # the server migrates it as it starts
+    with Store(path) as store:
+        assert store.schema_version >= 3
+        assert store.conn.execute("SELECT COUNT(*) FROM brief_cache").fetchone()[0] == 0
+
+
+def test_work_pool_queue_limit_and_priorities() -> None:
+    from corroborate.web.work import BACKGROUND, Busy, WorkPool
+
+    pool = WorkPool(workers=1, queue_limit=0)
+    gate, order = threading.Event(), []
+    try:
+        running = pool.submit(lambda: gate.wait(30))
+        _wait_for(lambda: not pool.idle() and pool.waiting == 0)  # taken by the worker
+        with pytest.raises(Busy) as busy:  # queue 0: nothing may wait
+            pool.submit(lambda: None)
+        assert busy.value.ahead == 1 and busy.value.retry_after >= 1
+        later = pool.submit(lambda: order.append("background"), priority=BACKGROUND)
+        pool.queue_limit = 2
+        first = pool.submit(lambda: order.append("request"))  # asked later, runs first
+        same = pool.flight("k", lambda: order.append("flight"))
+        assert pool.flight("k", lambda: order.append("twice")) is same
+        gate.set()
+        for future in (running, later, first, same):
+            future.result(30)
+        assert order == ["request", "flight", "background"]
+    finally:
+        gate.set()
+        pool.close()

@@ -75,7 +75,8 @@ def browser_db(tmp_path_factory: pytest.TempPathFactory, analyzer: Any, examples
 def server(browser_db: Path, analyzer: Any, comparer: Any) -> Iterator[str]:
     from corroborate.web import create_app
 
-    app = create_app(browser_db, comparer=comparer, analyzer=analyzer)
+    app = create_app(browser_db, comparer=comparer, analyzer=analyzer,
+                     page_wait=600)  # story pages show their brief, never "being computed"
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)

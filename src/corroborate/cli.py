@@ -214,9 +214,12 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, fmt: str,
     --no-analyze the analysis waits until a brief needs it.
 
     PATHS are .txt/.md files (optional Source:/Date:/URL: header, then the title line),
-    .html/.htm pages, .jsonl/.ndjson files (fields title, text, source, url, published),
-    directories (searched recursively), or - for standard input; stdin and files with no
-    telling extension are recognised from their content (--input-format forces a kind).
+    .html/.htm pages, .jsonl/.ndjson/.json files (fields title, text, source, url,
+    published; news-please and JSON Feed fields too), feeds (.xml/.rss/.atom, JSON Feed: one
+    article per entry; linked pages are not fetched), WARC/ARC archives (one article per HTML
+    page), any of these gzipped, directories (searched recursively), or - for standard input;
+    stdin and files with no telling extension are recognised from their content
+    (--input-format forces a kind).
 
     Several ingests may write to one database at once: each article's transaction waits
     for the other's (a line says so), and both processes' articles join the same stories.
@@ -870,8 +873,8 @@ def eval_briefs(gold: tuple[str, ...], article_inputs: tuple[str, ...], fmt: str
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
               help="TCP port to listen on.")
 @click.option("--queue", type=click.IntRange(0, 1000), default=8, show_default=True,
-              help="Comparisons that may wait for the worker; past that, requests get "
-                   "HTTP 503 with Retry-After.")
+              help="Comparisons that may wait while the worker is busy (0: none); past "
+                   "that, requests get HTTP 503 with Retry-After.")
 @click.option("--prefetch-every", type=click.FloatRange(0), default=5.0, show_default=True,
               help="Seconds between looks for changed stories whose brief to compute ahead "
                    "(0: only on view).")

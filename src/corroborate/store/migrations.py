@@ -119,6 +119,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX story_changes_story ON story_changes(story_id)
     """,
+    # version 3: computed briefs of stories (the web server's cache; see store/brief_cache.py)
+    """
+    CREATE TABLE brief_cache (
+        story_id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        engine TEXT NOT NULL,
+        brief TEXT NOT NULL,
+        seconds REAL NOT NULL,
+        computed_at TEXT NOT NULL
+    )
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

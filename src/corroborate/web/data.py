@@ -10,7 +10,7 @@ from typing import Any
 from corroborate.ingest import IngestOptions, Rejection, read_bytes
 from corroborate.model import Analysis, Article
 from corroborate.store import Store
-from corroborate.store.stories import StorySummary, story_summary
+from corroborate.store.stories import StorySummary, story_article_ids, story_summary
 
 MAX_QUERY_WORDS = 8
 
@@ -99,6 +99,18 @@ def search_stories(store: Store, *, q: str = "", outlet: str | None = None,
     page = max(1, page)
     shown = found[(page - 1) * per_page: page * per_page]
     return StoryPage([story_summary(store, s.id) for s in shown], len(found), page, per_page)
+
+
+def story_articles(store: Store, story_id: int) -> list[dict[str, Any]]:
+    """The live story's articles in brief order: id, source, title, published, url (no text,
+    no analysis: cheap enough for a page that waits for its brief)."""
+    ids = story_article_ids(store, story_id)
+    rows = {r["id"]: r for chunk in range(0, len(ids), 500) for r in store.conn.execute(
+        "SELECT id, source, title, published, url FROM articles WHERE id IN"
+        f" ({','.join('?' * len(ids[chunk:chunk + 500]))})", ids[chunk:chunk + 500])}
+    return [{"id": aid, "source": rows[aid]["source"], "title": rows[aid]["title"],
+             "published": rows[aid]["published"], "url": rows[aid]["url"]}
+            for aid in ids if aid in rows]
 
 
 @dataclass(frozen=True, slots=True)
