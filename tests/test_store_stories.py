@@ -474,7 +474,7 @@ def test_two_processes_ingesting_into_one_database_lose_nothing(tmp_path: Path) 
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert store.count_articles() == 600
         arrivals = [store_stories._features_from_row(r) for r in conn.execute(
-            "SELECT article_id, seq, embedding, terms FROM story_features ORDER BY seq")]
+            "SELECT article_id, seq, day, embedding, terms FROM story_features ORDER BY seq")]
         stored = membership(store)
         seqs = [r[0] for r in conn.execute("SELECT seq FROM story_features ORDER BY seq")]
         assert seqs == list(range(1, 601))  # one arrival order over both processes
@@ -520,7 +520,7 @@ def test_story_book_restores_when_another_connection_wrote_stories(
         assert first.restores == second.restores == 1
         stories = membership(first_store)
         arrivals = [store_stories._features_from_row(r) for r in first_store.conn.execute(
-            "SELECT article_id, seq, embedding, terms FROM story_features ORDER BY seq")]
+            "SELECT article_id, seq, day, embedding, terms FROM story_features ORDER BY seq")]
     assert len(stories) == len(example_articles)
     # as if one book had added them all in that order, and no story mixes two events
     assert partition(stories) == partition(cluster_features(arrivals))
@@ -559,7 +559,32 @@ def test_a_recluster_by_another_process_makes_a_book_restore(
             book.add(article, None, item)
         assert book.restores == 2 and book.caught_up == 0
         arrivals = [store_stories._features_from_row(r) for r in store.conn.execute(
-            "SELECT article_id, seq, embedding, terms FROM story_features ORDER BY seq")]
+            "SELECT article_id, seq, day, embedding, terms FROM story_features ORDER BY seq")]
         stored = membership(store)
     assert [f.article_id for f in arrivals] == [a.id for a in example_articles]
     assert partition(stored) == partition(cluster_features(arrivals))
+
+
+def test_story_features_written_as_json_by_an_older_version_still_restore(
+        tmp_path: Path, example_articles: list[Article]) -> None:
+    import json
+
+    from corroborate.stories.features import features_to_json
+
+    db = tmp_path / "older.db"
+    features = hashing_features(example_articles)
+    with Store(db) as store:
+        book = StoryBook(store)
+        for article, item in zip(example_articles[:5], features[:5], strict=True):
+            book.add(article, None, item)
+        assert store.conn.execute("SELECT typeof(terms) FROM story_features").fetchone()[0] \
+            == "blob"
+        with store.atomic() as tx:  # as an older Corroborate wrote them
+            for item in features[:5]:
+                tx.execute("UPDATE story_features SET terms = ? WHERE article_id = ?",
+                           (json.dumps(features_to_json(item)), item.article_id))
+        restored = StoryBook(store)  # a new process over the older rows
+        for article, item in zip(example_articles[5:], features[5:], strict=True):
+            restored.add(article, None, item)
+        stored = membership(store)
+    assert partition(stored) == partition(cluster_features(features))

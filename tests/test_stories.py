@@ -4,6 +4,7 @@ examples end to end with the real MiniLM."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -33,7 +34,9 @@ from corroborate.stories.features import (
     NAMESPACES,
     TermStatistics,
     article_day,
+    features_from_bytes,
     features_from_json,
+    features_to_bytes,
     features_to_json,
     term_bags,
     term_id,
@@ -200,6 +203,22 @@ def test_story_features_round_trip_through_json() -> None:
     back = features_from_json(article.id, embedding, features_to_json(features))
     assert back.terms == features.terms and back.day == features.day
     assert back.priors == pytest.approx(features.priors)
+
+
+def test_story_features_round_trip_through_the_compact_form() -> None:
+    article = make_article(*EVENTS["ruling"][0], "Wire", "2026-10-12T09:30:00+02:00")
+    embedding = HashingEmbedder().embed([lead_text(article)])[0].vector
+    features = story_features(article, embedding)
+    packed = features_to_bytes(features)
+    back = features_from_bytes(article.id, embedding, packed, features.day)
+    assert back.terms == features.terms and back.day == features.day
+    assert back.priors == features.priors  # exact: float64, where JSON kept 12 digits
+    json_size = len(json.dumps(features_to_json(features), separators=(",", ":")))
+    assert len(packed) < json_size / 2
+    with pytest.raises(ValueError):
+        features_from_bytes(article.id, embedding, b"{" + packed[1:], None)
+    with pytest.raises(ValueError):
+        features_to_bytes(StoryFeatures(article.id, embedding, {"nonsense": {1: 1}}, {}, None))
 
 
 def test_lead_text_and_article_day() -> None:

@@ -22,7 +22,7 @@ from corroborate.stories import (
     StoryFeatures,
     default_link_model,
 )
-from corroborate.stories.features import features_from_json, features_to_json
+from corroborate.stories.features import features_from_bytes, features_from_json, features_to_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +93,7 @@ class StoryBook:
                 ids = story_ids[chunk:chunk + 500]
                 marks = ",".join("?" * len(ids))
                 for r in conn.execute(
-                    "SELECT f.article_id, f.seq, f.embedding, f.terms, sa.story_id"
+                    "SELECT f.article_id, f.seq, f.day, f.embedding, f.terms, sa.story_id"
                     " FROM story_features f JOIN story_articles sa"
                     f" ON sa.article_id = f.article_id WHERE sa.story_id IN ({marks})"
                     " ORDER BY f.seq", ids,
@@ -137,7 +137,7 @@ class StoryBook:
                 " WHERE id > ? ORDER BY id", (self._generation,)):
             written.setdefault(int(row[0]), []).append(tuple(row[1:]))
         arrivals = conn.execute(
-            "SELECT article_id, seq, embedding, terms FROM story_features WHERE seq >= ?"
+            "SELECT article_id, seq, day, embedding, terms FROM story_features WHERE seq >= ?"
             " ORDER BY seq", (self.assigner.next_seq,)).fetchall()
         if not arrivals or sorted(written) != [int(r["seq"]) for r in arrivals]:
             return False  # not plain new arrivals (a recluster renumbered them, say)
@@ -163,8 +163,13 @@ def _story_generation(conn: sqlite3.Connection) -> int:
 
 
 def _features_from_row(row: sqlite3.Row) -> StoryFeatures:
+    """Story features from a row with article_id, embedding, terms and day. Terms are in the
+    compact binary form; databases written before it hold JSON text, read as such."""
     embedding = np.frombuffer(row["embedding"], dtype="<f4").astype(np.float32)
-    return features_from_json(row["article_id"], embedding, json.loads(row["terms"]))
+    terms = row["terms"]
+    if isinstance(terms, bytes):
+        return features_from_bytes(row["article_id"], embedding, terms, row["day"])
+    return features_from_json(row["article_id"], embedding, json.loads(terms))
 
 
 def _assign_and_write(conn: sqlite3.Connection, assigner: StoryAssigner,
@@ -183,7 +188,7 @@ def _write_features(conn: sqlite3.Connection, features: StoryFeatures, seq: int)
         "INSERT INTO story_features(article_id, seq, day, embedding, terms) VALUES (?,?,?,?,?)",
         (features.article_id, seq, features.day,
          np.asarray(features.embedding, dtype="<f4").tobytes(),
-         json.dumps(features_to_json(features), separators=(",", ":"))),
+         features_to_bytes(features)),
     )
 
 
@@ -318,7 +323,7 @@ def recluster(store: Store, features_for: Callable[[Sequence[Article]], list[Sto
     ``on_progress(done, total)`` hears after each batch. Returns the number of stories."""
     conn = store.conn
     stored = {r["article_id"]: r for r in conn.execute(
-        "SELECT article_id, seq, embedding, terms FROM story_features")}
+        "SELECT article_id, seq, day, embedding, terms FROM story_features")}
     order = [r[0] for r in conn.execute(
         "SELECT a.id FROM articles a LEFT JOIN story_features f ON f.article_id = a.id"
         " ORDER BY f.seq IS NULL, f.seq, a.published IS NULL, a.published, a.ingested_at, a.id")]

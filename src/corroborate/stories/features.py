@@ -266,3 +266,58 @@ def features_from_json(article_id: str, embedding: FloatArray,
     terms = {ns: {int(t): int(n) for t, n in pairs} for ns, pairs in data["terms"].items()}
     priors = {int(t): float(p) for t, p in data["priors"]}
     return StoryFeatures(article_id, embedding, terms, priors, data.get("day"))
+
+
+#: first byte of the compact form of the terms (the JSON form starts with "{")
+_PACKED_V1 = b"\x01"
+
+
+def features_to_bytes(features: StoryFeatures) -> bytes:
+    """The terms and priors of ``features`` in a compact binary form (what the database stores,
+    about 4 KB an article where the JSON form took 17 KB): per namespace of NAMESPACES the
+    count of terms, their ids (uint32, ascending) and counts (uint32); then the prior of every
+    term id, ascending, as float64 (exact, unlike the JSON form's 12 digits). zlib-compressed.
+    The day is not in it: it has a column of its own."""
+    unknown = set(features.terms) - set(NAMESPACES)
+    if unknown:
+        raise ValueError(f"unknown term namespaces {sorted(unknown)}")
+    parts: list[bytes] = []
+    for ns in NAMESPACES:
+        bag = sorted(features.terms.get(ns, {}).items())
+        parts.append(np.array([len(bag)], dtype="<u4").tobytes())
+        parts.append(np.array([t for t, _ in bag], dtype="<u4").tobytes())
+        parts.append(np.array([n for _, n in bag], dtype="<u4").tobytes())
+    priors = sorted(features.priors.items())
+    parts.append(np.array([len(priors)], dtype="<u4").tobytes())
+    parts.append(np.array([t for t, _ in priors], dtype="<u4").tobytes())
+    parts.append(np.array([p for _, p in priors], dtype="<f8").tobytes())
+    return _PACKED_V1 + zlib.compress(b"".join(parts), 6)
+
+
+def features_from_bytes(article_id: str, embedding: FloatArray, data: bytes,
+                        day: float | None) -> StoryFeatures:
+    """The inverse of :func:`features_to_bytes`."""
+    if not data.startswith(_PACKED_V1):
+        raise ValueError("not story features in the compact form (version 1)")
+    raw = zlib.decompress(data[1:])
+    offset = 0
+
+    def take(count: int, dtype: str) -> npt.NDArray[Any]:
+        nonlocal offset
+        size = np.dtype(dtype).itemsize * count
+        values = np.frombuffer(raw, dtype=dtype, count=count, offset=offset)
+        offset += size
+        return values
+
+    terms: dict[str, dict[int, int]] = {}
+    for ns in NAMESPACES:
+        n = int(take(1, "<u4")[0])
+        ids, counts = take(n, "<u4"), take(n, "<u4")
+        if n:
+            terms[ns] = dict(zip(ids.tolist(), counts.tolist(), strict=True))
+    n = int(take(1, "<u4")[0])
+    ids, values = take(n, "<u4"), take(n, "<f8")
+    priors = dict(zip(ids.tolist(), values.tolist(), strict=True))
+    if offset != len(raw):
+        raise ValueError("story features in the compact form have trailing bytes")
+    return StoryFeatures(article_id, embedding, terms, priors, day)
