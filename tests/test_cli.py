@@ -590,8 +590,8 @@ def test_input_format_forces_the_kind_and_names_bad_lines(runner: CliRunner, db_
     assert r.exit_code == 1
     assert "2 ingested, 0 already present, 1 rejected" in r.output
     assert f"rejected: {export}:3: malformed JSON" in r.output
-    planned = run(runner, "ingest", str(export), "--input-format", "feed", "--db", str(db_path))
-    assert planned.exit_code == 2 and "not supported yet" in planned.output
+    as_feed = run(runner, "ingest", str(export), "--input-format", "feed", "--db", str(db_path))
+    assert as_feed.exit_code == 1 and f"rejected: {export}: not a" in as_feed.output
 
 
 def test_serve_on_a_busy_port_is_one_line_and_its_own_exit_code(

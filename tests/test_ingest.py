@@ -347,7 +347,7 @@ def test_pretty_printed_json_on_stdin_is_one_article() -> None:
 def test_input_format_forces_the_kind(tmp_path: Path) -> None:
     from corroborate.ingest import INPUT_FORMATS
 
-    assert INPUT_FORMATS == ("text", "html", "jsonl", "json")
+    assert INPUT_FORMATS == ("text", "html", "jsonl", "json", "feed", "warc")
     f = tmp_path / "feed.txt"
     f.write_text("\n".join(GOOD_LINES))
     assert len(articles(list(read_inputs([str(f)])))) == 1  # a .txt file is text
@@ -357,13 +357,13 @@ def test_input_format_forces_the_kind(tmp_path: Path) -> None:
     assert len(articles(as_text)) == 1
 
 
-def test_unknown_or_planned_input_format_is_a_usage_error() -> None:
+def test_unknown_input_format_is_a_usage_error_and_feed_and_warc_are_read() -> None:
     from corroborate.errors import UsageError
+    from corroborate.ingest import PLANNED_FORMATS
 
-    with pytest.raises(UsageError, match="not supported yet"):
-        IngestOptions(input_format="feed")
-    with pytest.raises(UsageError, match="not supported yet"):
-        IngestOptions(input_format="warc")
+    assert PLANNED_FORMATS == ()  # feeds and WARC are read now (issue 11)
+    IngestOptions(input_format="feed")
+    IngestOptions(input_format="warc")
     with pytest.raises(UsageError, match="unknown input format"):
         IngestOptions(input_format="csv")
 
@@ -490,17 +490,18 @@ def test_unlistable_subdirectory_is_named_even_as_root(tmp_path: Path,
 def test_directory_names_files_it_does_not_read(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text(f"Title\n\n{BODY}")
     (tmp_path / "saved.php").write_text(f"<html><body><p>{BODY}</p></body></html>")
+    (tmp_path / "notes.php").write_text(f"Notes\n\n{BODY}")  # a .php that is no page
     (tmp_path / "report.pdf").write_bytes(b"%PDF-1.7")
     (tmp_path / "logo.png").write_bytes(b"\x89PNG")
     (tmp_path / "style.css").write_text("p {}")
     results = list(read_inputs([str(tmp_path)]))
-    assert len(articles(results)) == 1
+    assert len(articles(results)) == 2  # a.txt, and saved.php: its content is a web page
     named = {Path(r.input).name: r.reason for r in rejections(results)}
-    assert set(named) == {"saved.php", "report.pdf"}  # images and styles are no articles
-    assert "name the file itself" in named["saved.php"]
+    assert set(named) == {"notes.php", "report.pdf"}  # images and styles are no articles
+    assert "name the file itself" in named["notes.php"] and "but text" in named["notes.php"]
     assert "convert it" in named["report.pdf"]
-    # named by itself, the .php page is read: its kind is recognised from its content
-    assert len(articles(list(read_inputs([str(tmp_path / "saved.php")])))) == 1
+    # named by itself, the .php file is read: its kind is recognised from its content
+    assert len(articles(list(read_inputs([str(tmp_path / "notes.php")])))) == 1
 
 
 # -- issue 13: publication dates -------------------------------------------------------------
@@ -569,16 +570,22 @@ _JSONISH = st.recursive(
 
 
 @_FUZZ
-@given(st.binary(max_size=3000), st.sampled_from([None, *("text", "html", "jsonl", "json")]))
-def test_fuzz_every_reader_on_bytes(data: bytes, kind: str | None) -> None:
-    _only_results(read_bytes(data, "<fuzz>", IngestOptions(max_bytes=2000), kind=kind))
+@given(st.sampled_from([b"", b"\x1f\x8b\x08\x00", b"WARC/1.0\r\n", b"filedesc://",
+                        b"<?xml version='1.0'?><rss><channel><item>", b'{"version": '
+                        b'"https://jsonfeed.org/version/1.1", "items": [',
+                        b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 50\r\n\r\n"
+                        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"]),
+       st.binary(max_size=3000),
+       st.sampled_from([None, *("text", "html", "jsonl", "json", "feed", "warc")]))
+def test_fuzz_every_reader_on_bytes(start: bytes, data: bytes, kind: str | None) -> None:
+    _only_results(read_bytes(start + data, "<fuzz>", IngestOptions(max_bytes=2000), kind=kind))
 
 
 @_FUZZ
 @given(st.text(max_size=1500),
        st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32",
                         "cp1252", "koi8-r"]),
-       st.sampled_from([None, "text", "html", "jsonl", "json"]))
+       st.sampled_from([None, "text", "html", "jsonl", "json", "feed", "warc"]))
 def test_fuzz_text_in_any_encoding(text: str, encoding: str, kind: str | None) -> None:
     data = text.encode(encoding, errors="replace")
     _only_results(read_bytes(data, "<fuzz>", IngestOptions(), kind=kind))

@@ -24,7 +24,9 @@ pytest.importorskip("jinja2")
 from fastapi.testclient import TestClient
 
 from corroborate.cli import main
-from corroborate.ingest import IngestOptions, Rejection, read_bytes, read_inputs
+from corroborate.ingest import Rejection, read_inputs
+from corroborate.model import Article
+from corroborate.textnorm import article_id
 from corroborate.web import create_app
 
 SCRIPT = "<script>alert(1)</script>"
@@ -41,7 +43,9 @@ HOSTILE_TEXT = (
 )
 
 
-def _hostile_lines() -> bytes:
+def _hostile_articles() -> list[Article]:
+    """Stored as they stand: readers may turn HTML in a field into text (JSON Lines does), but
+    a plain text file keeps its angle brackets, and every page must escape what is stored."""
     rows = [
         {"title": f"Velmora bridge to close {SCRIPT} for repairs {IMG}", "text": HOSTILE_TEXT,
          "source": f"Evil Outlet {SCRIPT}", "url": JS_URL, "published": "2026-11-20"},
@@ -50,7 +54,8 @@ def _hostile_lines() -> bytes:
          "source": f"Other {IMG} Daily", "url": "https://other.example/bridge?a=1&b=\"x\"",
          "published": "2026-11-21"},
     ]
-    return "\n".join(json.dumps(r) for r in rows).encode()
+    return [Article(id=article_id(r["text"], r["source"]), text=r["text"], title=r["title"],
+                    source=r["source"], published=r["published"], url=r["url"]) for r in rows]
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +67,7 @@ def web_db(tmp_path_factory: pytest.TempPathFactory, analyzer: Any, examples: Pa
 
     path = tmp_path_factory.mktemp("web") / "web.db"
     articles = [a for a in read_inputs([str(examples)]) if not isinstance(a, Rejection)]
-    hostile = list(read_bytes(_hostile_lines(), "hostile.jsonl", IngestOptions(), kind="jsonl"))
-    assert all(not isinstance(h, Rejection) for h in hostile), hostile
+    hostile = _hostile_articles()
     embedder = MiniLMEmbedder()
     with Store(path) as store:
         report = ingest_articles(store, [*articles, *hostile], analyzer,

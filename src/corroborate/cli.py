@@ -194,7 +194,7 @@ def main() -> None:
               help=f"Size limit per file (per line for JSON Lines); default {DEFAULT_MAX_BYTES}.")
 @click.option("--input-format", type=click.Choice([*INPUT_FORMATS, *PLANNED_FORMATS]),
               default=None, help="Read every input as this kind instead of recognising it "
-                                 "from its extension or content (feed and warc: not yet).")
+                                 "from its extension or content.")
 @click.option("--no-analyze", is_flag=True, help="Store the articles without analysing them.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Worker processes for the language model (2 on a 2-core machine).")

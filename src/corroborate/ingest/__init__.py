@@ -7,15 +7,19 @@ It never raises for bad input, so one broken file never stops a batch.
 Files and standard input go through one reader (:func:`read_stream`): the kind is the one forced
 with ``IngestOptions(input_format=...)``, else the file's extension, else recognised from the
 content (:func:`sniff_kind`); JSON Lines are read line by line in any encoding, so memory stays
-bounded by one line.
+bounded by one line, and WARC/ARC archives record by record (:mod:`corroborate.ingest.warc`).
+Feeds (RSS, Atom, RDF, JSON Feed) give one article per entry (:mod:`corroborate.ingest.feed`).
+Gzipped inputs (``.gz``, or gzip data under any name) are decompressed as they are read.
 """
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +35,16 @@ from corroborate.ingest.decode import (
     refuse_binary,
     unicode_encoding,
 )
+from corroborate.ingest.feed import (
+    is_json_feed,
+    json_feed_articles,
+    looks_like_json_feed,
+    read_feed,
+)
 from corroborate.ingest.html import parse_html
 from corroborate.ingest.jsonl import parse_json_line
 from corroborate.ingest.text import parse_text
+from corroborate.ingest.warc import GzipGuard, read_archive
 from corroborate.model import Article
 
 __all__ = [
@@ -45,11 +56,11 @@ __all__ = [
 Result = Article | Rejection
 
 #: The kinds an input can be read as, for ``IngestOptions(input_format=...)`` and the CLI's
-#: ``--input-format``.
-INPUT_FORMATS: Final = ("text", "html", "jsonl", "json")
-#: Kinds that are planned but not read yet (RSS/Atom feeds and WARC archives): refused with a
-#: "not supported yet" UsageError rather than read as something else.
-PLANNED_FORMATS: Final = ("feed", "warc")
+#: ``--input-format``: ``feed`` is RSS/Atom/RDF or JSON Feed, ``warc`` a WARC or ARC archive.
+INPUT_FORMATS: Final = ("text", "html", "jsonl", "json", "feed", "warc")
+#: Kinds that are planned but not read yet: refused with a "not supported yet" UsageError
+#: rather than read as something else. None at present (feeds and WARC are read).
+PLANNED_FORMATS: Final[tuple[str, ...]] = ()
 #: Comment lines in JSON Lines (and before the first line when recognising it): a line whose
 #: first non-blank characters are one of these is skipped.
 COMMENT_PREFIXES: Final = ("#", "//")
@@ -61,9 +72,8 @@ def check_input_format(value: str | None) -> None:
         return
     choices = ", ".join(INPUT_FORMATS)
     if value in PLANNED_FORMATS:
-        what = "RSS/Atom feeds" if value == "feed" else "WARC archives"
-        raise UsageError(f"input format {value!r} is not supported yet ({what} are planned): "
-                         f"use one of {choices}, or leave the format out to recognise it")
+        raise UsageError(f"input format {value!r} is not supported yet: use one of {choices}, "
+                         "or leave the format out to recognise it")
     raise UsageError(f"unknown input format {value!r}: use one of {choices}")
 
 
@@ -236,11 +246,15 @@ def _read_jsonl(content: str, name: str, path: str | None, options: IngestOption
 
 def _read_json(content: str, name: str, path: str | None, options: IngestOptions
                ) -> Iterator[Result]:
-    """A .json file: one article object, or an array of them (named file[index])."""
+    """A .json file: one article object, or an array of them (named file[index]); a JSON Feed
+    document gives one article per item (named file[entry N])."""
     try:
         data = json.loads(content)
     except (json.JSONDecodeError, RecursionError) as exc:
         yield Rejection(name, f"malformed JSON ({exc})")
+        return
+    if is_json_feed(data):
+        yield from json_feed_articles(data, name, path, options.build)
         return
     items = data if isinstance(data, list) else [data]
     if not items:
@@ -262,6 +276,9 @@ _READERS: dict[str, Callable[..., Iterator[Result]]] = {
     "json": _read_json,
 }
 
+#: The kind of a file by its extension (``.gz`` after one of these: decompressed, then that
+#: kind). ``.xml`` files, and ``.gz`` without another known extension, are recognised from
+#: their content (a feed, an XHTML page, ...).
 EXTENSIONS = {
     ".txt": "text",
     ".text": "text",
@@ -273,11 +290,45 @@ EXTENSIONS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".json": "json",
+    ".rss": "feed",
+    ".atom": "feed",
+    ".rdf": "feed",
+    ".warc": "warc",
+    ".arc": "warc",
 }
+#: Read from a directory and recognised from their content: XML (feeds, XHTML).
+SNIFFED_EXTENSIONS: Final = frozenset({".xml"})
+
+
+def kind_of_name(name: str) -> str | None:
+    """The kind a file name says (see :data:`EXTENSIONS`), looking through ``.gz``; None when
+    it says none (the content then does)."""
+    path = Path(name)
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        suffix = Path(path.stem).suffix.lower()
+    return EXTENSIONS.get(suffix)
 
 _HTML_START = re.compile(
     r"<(?:!doctype html|html|head|body|article|main|section|div|p|h1|\?xml|!--)")
 _SNIFF_LINES = 20
+# What may come before an XML document's root element: declarations, comments, a doctype
+# (with an internal subset), white space.
+_XML_PROLOGUE = re.compile(r"(?:\s+|<\?.*?\?>|<!--.*?-->|<!doctype[^\[>]*(?:\[.*?\])?\s*>)*",
+                           re.DOTALL | re.IGNORECASE)
+_XML_ROOT = re.compile(r"<([a-z_][\w.-]*(?::[\w.-]+)?)", re.IGNORECASE)
+#: Root elements of RSS 0.9x/2.0 (rss), RSS 0.90/1.0 (rdf:RDF), Atom (feed), and sitemaps
+#: (read by the feed reader, which says what they are).
+_FEED_ROOTS: Final = frozenset({"rss", "rdf", "feed", "channel", "urlset", "sitemapindex"})
+_ARCHIVE_STARTS: Final = ("WARC/", "filedesc://")
+
+
+def _xml_root(head: str) -> str | None:
+    """The local name of the first element of an XML or HTML text, lowercased."""
+    prologue = _XML_PROLOGUE.match(head)
+    rest = head[prologue.end():] if prologue else head
+    match = _XML_ROOT.match(rest)
+    return match.group(1).rsplit(":", 1)[-1].lower() if match else None
 
 
 def _whole_json(line: str) -> bool:
@@ -292,13 +343,23 @@ def sniff_kind(content: str, *, complete: bool = True) -> str:
     """Guess the kind of an input without a telling extension (stdin, odd names) from its
     start. ``complete`` says ``content`` is the whole input (not only its first bytes).
 
-    HTML when it opens with a tag; JSON Lines when its first line that is neither blank nor a
-    comment (``#``, ``//``) is a whole JSON object, or when a later one of the first lines is
-    (the first is then one bad line, reported by its number); JSON for one pretty-printed
-    object or an array; text otherwise."""
-    head = content.lstrip("\ufeff \t\r\n")[:2048].lower()
+    A WARC or ARC archive by its first record's header (``WARC/1.0``, ``filedesc://``); a feed
+    when its root element is ``rss``, ``rdf:RDF`` or ``feed`` (or a sitemap's), or when it is
+    a JSON Feed; HTML when it opens with a tag; JSON Lines when its first line that is neither
+    blank nor a comment (``#``, ``//``) is a whole JSON object, or when a later one of the
+    first lines is (the first is then one bad line, reported by its number); JSON for one
+    pretty-printed object or an array; text otherwise."""
+    start = content.lstrip("\ufeff \t\r\n")
+    if start.startswith(_ARCHIVE_STARTS):
+        return "warc"
+    head = start[:8192].lower()
+    if head.startswith("<") and _xml_root(head) in _FEED_ROOTS:
+        return "feed"
+    head = head[:2048]
     if head.startswith("<") and _HTML_START.match(head):
         return "html"
+    if looks_like_json_feed(start[:4096]):
+        return "feed"
     lines: list[str] = []
     for line in io.StringIO(content[:65536]):  # splits on \n only, as the JSON Lines reader
         stripped = line.strip(" \t\r\n\ufeff")
@@ -356,19 +417,62 @@ def _over_limit(name: str, options: IngestOptions, size: int | None) -> Rejectio
                            "raise it with --max-bytes")
 
 
+_GZIP_MAGIC: Final = b"\x1f\x8b"
+_ARCHIVE_MAGIC: Final = (b"WARC/", b"filedesc://")
+#: Kinds whose size limit applies to each article (line, record), not to the whole input.
+_STREAMED: Final = (None, "jsonl", "warc")
+
+
+def _gunzipped_head(head: bytes, limit: int = 4096) -> bytes:
+    """The first (at most ``limit``) bytes of gzip data, or b"" when they cannot be read."""
+    try:
+        return zlib.decompressobj(wbits=31).decompress(head, limit)
+    except zlib.error:
+        return b""
+
+
+def _is_archive(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(_ARCHIVE_MAGIC)
+
+
 def read_stream(stream: BinaryIO, name: str, options: IngestOptions, *, kind: str | None = None,
                 path: str | None = None, size: int | None = None) -> Iterator[Result]:
     """Articles from a binary stream: the one reader of files, standard input and in-memory
-    inputs. ``kind`` is one of INPUT_FORMATS, or None to recognise it from the content.
+    inputs. ``kind`` is one of INPUT_FORMATS, or None to recognise it from the content. Gzip
+    data is decompressed as it is read (one level: a gzip inside it is refused).
 
-    The size limit applies to the whole input, except for JSON Lines, where it applies to each
-    line (article): a large archive of small articles is fine."""
+    The size limit applies to the whole input (decompressed), except for JSON Lines, where it
+    applies to each line (article), and WARC/ARC archives, where it applies to each record: a
+    large archive of small articles is fine."""
+    yield from _read_stream(stream, name, options, kind=kind, path=path, size=size,
+                            compressed=False)
+
+
+def _read_stream(stream: BinaryIO, name: str, options: IngestOptions, *, kind: str | None,
+                 path: str | None, size: int | None, compressed: bool) -> Iterator[Result]:
     check_input_format(kind)
-    if kind not in (None, "jsonl") and size is not None and size > options.max_bytes:
+    if kind not in _STREAMED and size is not None and size > options.max_bytes:
         yield _over_limit(name, options, size)
         return
     try:
         head = stream.read(_HEAD_BYTES)
+    except OSError as exc:
+        yield Rejection(name, f"cannot read: {exc.strerror or exc}")
+        return
+    if head.startswith(_GZIP_MAGIC) and not compressed:
+        rejoined = io.BufferedReader(_Prefixed(head, stream))
+        if kind == "warc" or (kind is None and _is_archive(_gunzipped_head(head))):
+            yield from read_archive(rejoined, name, path, options.build, options.max_bytes)
+            return
+        inner = io.BufferedReader(GzipGuard(cast(BinaryIO, gzip.GzipFile(fileobj=rejoined))))
+        yield from _read_stream(cast(BinaryIO, inner), name, options, kind=kind, path=path,
+                                size=None, compressed=True)
+        return
+    if kind == "warc" or (kind is None and _is_archive(head)):
+        yield from read_archive(io.BufferedReader(_Prefixed(head, stream)), name, path,
+                                options.build, options.max_bytes)
+        return
+    try:
         refuse_binary(head, name)
     except InputError as exc:
         yield Rejection(exc.input, exc.reason)
@@ -404,6 +508,9 @@ def read_stream(stream: BinaryIO, name: str, options: IngestOptions, *, kind: st
     if len(data) > options.max_bytes:
         yield _over_limit(name, options, size)
         return
+    if kind == "feed":
+        yield from read_feed(data, name, path, options.build)
+        return
     try:
         content = decode_bytes(data, name)
     except InputError as exc:
@@ -422,14 +529,14 @@ def read_bytes(data: bytes, name: str, options: IngestOptions, *, kind: str | No
 
 def _read_file(path: Path, options: IngestOptions) -> Iterator[Result]:
     name = str(path)
-    kind = options.input_format or EXTENSIONS.get(path.suffix.lower())
+    kind = options.input_format or kind_of_name(name)
     try:
         if not path.is_file():
             yield Rejection(name, "not a regular file (a device, pipe or socket): "
                                   "pipe it to `corroborate ingest -` instead")
             return
         size = path.stat().st_size
-        if kind not in (None, "jsonl") and size > options.max_bytes:
+        if kind not in _STREAMED and size > options.max_bytes:
             yield _over_limit(name, options, size)
             return
         with path.open("rb") as stream:
@@ -440,41 +547,75 @@ def _read_file(path: Path, options: IngestOptions) -> Iterator[Result]:
 
 _NOT_ARTICLES = re.compile(r"^(?:readme|license|licence|changelog|contributing)(?:\.|$)",
                            re.IGNORECASE)
-# Files a directory walk does not read but names, because someone could expect them read:
-# pages saved under a server-side extension or none, feeds, archives and documents.
-_UNREAD = {
+# Files a walk reads only when their content is a web page, a feed or an archive: pages saved
+# under a server-side extension or none. Otherwise they are named, since someone could expect
+# them read.
+_PAGES = {
     "": "no extension",
     ".php": "a .php page", ".asp": "an .asp page", ".aspx": "an .aspx page",
     ".jsp": "a .jsp page", ".shtml": "an .shtml page", ".cfm": "a .cfm page",
 }
-_NOT_YET = {".xml": "RSS/Atom feeds", ".rss": "RSS/Atom feeds", ".atom": "RSS/Atom feeds",
-            ".warc": "WARC archives", ".gz": "compressed files"}
+_WEB_KINDS: Final = ("html", "feed", "warc")
 _DOCUMENTS = {".pdf": "a PDF document", ".doc": "a Word document", ".docx": "a Word document",
               ".odt": "an OpenDocument text", ".rtf": "an RTF document",
               ".epub": "an EPUB book"}
+_TARBALLS: Final = (".tar", ".tgz")
 
 
-def _unread_reason(path: Path) -> str | None:
-    """Why a directory walk does not read ``path`` when someone could expect it to; None for
-    files nobody would (images, style sheets, scripts, ...)."""
+def _sniff_file(path: Path) -> str:
+    """The kind of a file's content (see :func:`sniff_kind`), gzip looked through."""
+    with path.open("rb") as stream:
+        head = stream.read(_HEAD_BYTES)
+    if head.startswith(_GZIP_MAGIC):
+        head = _gunzipped_head(head, _HEAD_BYTES)
+    if _is_archive(head):
+        return "warc"
+    found = unicode_encoding(head)
+    text = (head[found[1]:].decode(found[0], errors="ignore") if found is not None
+            else head.decode("utf-8", errors="ignore"))
+    return sniff_kind(text, complete=False)
+
+
+def _walk_verdict(path: Path) -> bool | Rejection | None:
+    """Whether a directory walk reads ``path`` (True), names it as not read (a Rejection), or
+    passes over it (None: images, style sheets, scripts, ...)."""
     suffix = path.suffix.lower()
-    if suffix in _UNREAD:
-        return (f"not read from the directory ({_UNREAD[suffix]}, not a known article "
-                "extension): name the file itself (its kind is then recognised from its "
-                "content) or rename it to .html or .txt")
-    if suffix in _NOT_YET:
-        return f"not read: {_NOT_YET[suffix]} are not supported yet"
-    if suffix in _DOCUMENTS:
-        return f"not read: {_DOCUMENTS[suffix]} is not text: convert it to text or HTML first"
+    compressed = suffix in (".gz", ".tgz")
+    inner = Path(path.stem).suffix.lower() if compressed else suffix
+    if suffix == ".tgz" or (compressed and inner in _TARBALLS):
+        return Rejection(str(path), "not read: a compressed archive of files: extract it "
+                                    "first")
+    if inner in EXTENSIONS or inner in SNIFFED_EXTENSIONS:
+        return True
+    if inner in _PAGES:
+        try:
+            kind = _sniff_file(path)
+        except OSError:
+            return True  # reading it says why it cannot be read
+        if kind in _WEB_KINDS:
+            return True
+        what = _PAGES[inner] + (", gzipped" if compressed else "")
+        return Rejection(str(path), f"not read from the directory ({what}, and its content is "
+                                    f"not a web page, feed or archive but {kind}): name the "
+                                    "file itself to have it read as that, or rename it")
+    if inner in _DOCUMENTS:
+        return Rejection(str(path), f"not read: {_DOCUMENTS[inner]} is not text: convert it "
+                                    "to text or HTML first")
+    if compressed:
+        return Rejection(str(path), f"not read from the directory (a compressed {inner} file, "
+                                    "not a known article extension): name the file itself "
+                                    "to have its kind recognised from its content")
     return None
 
 
 def _walk(directory: Path, seen: set[tuple[int, int]] | None = None
           ) -> Iterator[Path | Rejection]:
     """Files of known kinds under ``directory``, sorted; hidden files and a folder's own
-    README/LICENSE/CHANGELOG are not articles and are skipped. A subdirectory that cannot be
-    listed, and a file someone could expect read but that is not (see :func:`_unread_reason`),
-    is a Rejection. Linked directories are followed once (a link loop ends there)."""
+    README/LICENSE/CHANGELOG are not articles and are skipped. Files saved under a server-side
+    extension or none are read when their content is a web page, a feed or an archive. A
+    subdirectory that cannot be listed, and a file someone could expect read but that is not
+    (see :func:`_walk_verdict`), is a Rejection. Linked directories are followed once (a link
+    loop ends there)."""
     seen = set() if seen is None else seen
     try:
         info = directory.stat()
@@ -497,12 +638,12 @@ def _walk(directory: Path, seen: set[tuple[int, int]] | None = None
             continue
         if is_dir:
             yield from _walk(child, seen)
-        elif is_file and child.suffix.lower() in EXTENSIONS:
-            yield child
         elif is_file:
-            reason = _unread_reason(child)
-            if reason is not None:
-                yield Rejection(str(child), reason)
+            verdict = _walk_verdict(child)
+            if verdict is True:
+                yield child
+            elif isinstance(verdict, Rejection):
+                yield verdict
 
 
 def expand_inputs(inputs: Iterable[str]) -> list[str | Rejection]:
@@ -517,8 +658,9 @@ def expand_inputs(inputs: Iterable[str]) -> list[str | Rejection]:
         if path.is_dir():
             found = [f if isinstance(f, Rejection) else str(f) for f in _walk(path)]
             if not found:
-                expanded.append(Rejection(item, "directory holds no .txt, .md, .html, .json or "
-                                                ".jsonl files"))
+                expanded.append(Rejection(item, "directory holds no articles: no .txt, .md, "
+                                                ".html, .json, .jsonl, feed (.xml, .rss, "
+                                                ".atom) or archive (.warc, .arc) files"))
             expanded.extend(found)
         elif path.exists():
             expanded.append(item)

@@ -37,6 +37,9 @@ class Fields:
     published: str | None = None
     author: str | None = None
     metadata: Mapping[str, Any] | None = None
+    #: The order of day and month in an all-numeric ``published`` ("DMY", "MDY" or "YMD"),
+    #: when the input says it; None leaves "04/03/2024" unread (see :func:`read_published`).
+    date_order: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,25 +66,34 @@ _MONTH_NAMES = re.compile(
     re.IGNORECASE)
 _NUMERIC_DAY = re.compile(
     r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{4}\b|\b\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\b")
+#: Day and month written as numbers, in either order: "04/03/2024", "4-3-2024 10:00", "04.03.2024".
+_DAY_MONTH_NUMBERS = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?![\d/.-])")
+DATE_ORDERS: Final = ("DMY", "MDY", "YMD")
 _NUMERIC_MONTH = re.compile(r"\b\d{1,2}[/.-]\d{4}\b|\b\d{4}[/.-]\d{1,2}\b")
 _DAY_NUMBER = re.compile(r"(?<![\d:])(?:[0-2]?\d|3[01])(?:st|nd|rd|th)?(?![\d:])",
                          re.IGNORECASE)
 
 
-def normalise_published(value: str | None) -> str | None:
+def normalise_published(value: str | None, *, date_order: str | None = None) -> str | None:
     """ISO 8601 for a publication date given in any common form; None when it cannot be read
     (or is out of range: see :func:`read_published`)."""
-    return read_published(value)[0]
+    return read_published(value, date_order=date_order)[0]
 
 
-def read_published(value: str | None) -> tuple[str | None, str | None]:
+def read_published(value: str | None, *, date_order: str | None = None
+                   ) -> tuple[str | None, str | None]:
     """``(ISO value, problem)`` for a publication date as given.
 
     A date alone stays a date ("2026-09-21"); a date with a time keeps the time and its offset;
     a year or a month alone stays partial ("2026", "2026-09"): nothing is filled in from the
     clock. A weekday with a year and no day and month ("Monday, 2026") is the year. Unreadable
     or relative dates ("yesterday", "Monday") give ``(None, None)``; a year outside
-    PUBLISHED_YEARS gives ``(None, reason)``."""
+    PUBLISHED_YEARS gives ``(None, reason)``.
+
+    Day and month written as two numbers of 12 or less ("04/03/2024": 4 March or April 3?)
+    are ambiguous and give ``(None, None)`` unless ``date_order`` ("DMY", "MDY", "YMD") says
+    the order; with dots ("04.03.2024", as German, Russian, Polish, ... write) the day comes
+    first; a number over 12 says which is the day ("21/09/2026")."""
     if value is None:
         return None, None
     value = str(value).strip()
@@ -91,7 +103,7 @@ def read_published(value: str | None) -> tuple[str | None, str | None]:
     if year is not None and year not in PUBLISHED_YEARS:
         return None, (f"publication date {value[:40]!r} has the year {year}, outside "
                       f"{YEARS_TEXT}: correct it, or leave the date out if it is unknown")
-    return _normalise(value), None
+    return _normalise(value, date_order), None
 
 
 def _year_of(value: str) -> int | None:
@@ -106,7 +118,7 @@ def _year_of(value: str) -> int | None:
     return years.pop() if len(years) == 1 else None
 
 
-def _normalise(value: str) -> str | None:
+def _normalise(value: str, date_order: str | None = None) -> str | None:
     if _ISO_YEAR.match(value):
         return f"{int(value):04d}" if len(value) == 4 else None
     match = _ISO_MONTH.match(value)
@@ -120,7 +132,7 @@ def _normalise(value: str) -> str | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return _free_form(value)
+        return _free_form(value, date_order)
     if parsed.year not in PUBLISHED_YEARS:
         return None
     if (parsed.hour == parsed.minute == parsed.second == 0 and parsed.tzinfo is None
@@ -129,22 +141,47 @@ def _normalise(value: str) -> str | None:
     return str(parsed.isoformat(timespec="seconds"))
 
 
-def _free_form(value: str) -> str | None:
+def _day_month_order(value: str, date_order: str | None) -> tuple[bool, str | None]:
+    """``(readable, order)`` for a date that may write day and month as numbers: not readable
+    when both are 12 or less, differ, and nothing says their order."""
+    match = _DAY_MONTH_NUMBERS.search(value)
+    if match is None:
+        return True, date_order if date_order in DATE_ORDERS else None
+    if date_order in DATE_ORDERS:
+        return True, date_order
+    first, separator, second = int(match.group(1)), match.group(2), int(match.group(3))
+    if separator == ".":
+        return True, "DMY"
+    if first == second:
+        return True, "DMY"
+    if first > 12 >= second:
+        return True, "DMY"
+    if second > 12 >= first:
+        return True, "MDY"
+    return False, None  # both 12 or less and different: ambiguous
+
+
+def _free_form(value: str, date_order: str | None = None) -> str | None:
     """A date in words ("Sept. 21, 2026", "Mon, 21 Sep 2026 10:00:00 GMT", "September 2026"),
     read by dateparser; only as precise as the text (dateparser fills in missing parts from the
-    clock: those are dropped)."""
+    clock: those are dropped). An all-numeric day and month in an order nothing says is not
+    read (see :func:`read_published`)."""
     years = {m.group("year") for m in _FREE_YEAR.finditer(value)}
     if len(years) != 1:
         return None  # relative ("yesterday", "Monday"), yearless, or two years: never the clock
     [year] = years
     if int(year) not in PUBLISHED_YEARS or len(value) > 200:
         return None
+    readable, order = _day_month_order(value, date_order)
+    if not readable:
+        return None  # "04/03/2024": 4 March or April 3; kept raw, never guessed month-first
     from dateparser.date import DateDataParser  # heavy import, only for free-form dates
 
+    settings: dict[str, Any] = {"PREFER_DAY_OF_MONTH": "first", "RETURN_TIME_AS_PERIOD": True}
+    if order is not None:
+        settings["DATE_ORDER"] = order
     try:
-        found = DateDataParser(languages=["en"], settings={"PREFER_DAY_OF_MONTH": "first",
-                                                                "RETURN_TIME_AS_PERIOD": True}
-                               ).get_date_data(value)
+        found = DateDataParser(languages=["en"], settings=settings).get_date_data(value)
     except (ValueError, OverflowError, TypeError, KeyError, IndexError, AttributeError):
         return None  # dateparser gives up on some odd strings by raising
     parsed, period = found.date_obj, found.period
@@ -210,7 +247,7 @@ def build_article(
         title = _title_from_text(text)
     outlet = choose_outlet(fields, options.source)
     metadata = dict(fields.metadata or {})
-    published, problem = read_published(fields.published)
+    published, problem = read_published(fields.published, date_order=fields.date_order)
     if problem is not None:
         return Rejection(input_name, problem)
     if fields.published and published is None:
