@@ -50,7 +50,9 @@ def test_text_file_without_header_has_unknown_outlet(examples: Path) -> None:
 def test_html_page(examples: Path) -> None:
     [a] = articles(list(read_inputs([str(examples / "summit" / "meridian-post.html")])))
     assert a.source == "The Meridian Post"
-    assert a.published == "2026-09-22"
+    # article:published_time with its time and zone; never article:modified_time (10:02)
+    assert a.published == "2026-09-22T08:15:00+09:00"
+    assert a.metadata["published_source"] == "metadata"
     assert a.url and "meridian" in a.url
     assert "Related" not in a.text and "All rights reserved" not in a.text
     assert not a.text.startswith(a.title)

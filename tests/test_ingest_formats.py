@@ -166,7 +166,8 @@ def test_rdf_feed_and_feed_host_fallback() -> None:
 </rdf:RDF>"""
     [a] = list(read_bytes(rdf.encode(), "feed.rdf", IngestOptions(), kind="feed"))
     assert isinstance(a, Article)
-    assert a.source == "news.example.org"  # no source and no feed title: the link's host
+    # no source and no feed title: the registered domain of the link
+    assert a.source == "example.org" and a.metadata["outlet_from"] == "domain"
     assert a.published == "2026-09"  # a month stays a month
 
 
@@ -351,7 +352,10 @@ def test_every_warc_sample(web: Path) -> None:
     [trunc] = articles(list(read_inputs([str(web / "warc" / "example-trunc.warc")])))
     assert "604 of the page's 606 bytes" in trunc.metadata["warc_warning"]
     [iana] = articles(list(read_inputs([str(web / "warc" / "example-iana.org-chunked.warc")])))
-    assert iana.published == "2017-01-11"  # from the page, not the WARC-Date (2017-03-06)
+    # The page declares no date (the old "2017-01-11" was a link in its body text,
+    # /reports/2017/customer-survey-20170111.pdf), and the WARC-Date (2017-03-06) is the fetch
+    assert iana.published is None and iana.metadata["published_source"] == "none"
+    assert iana.metadata["fetched"].startswith("2017-03-06")
     piped = list(read_inputs(["-"], stdin=io.BytesIO((web / "warc" / "example.warc.gz")
                                                      .read_bytes())))
     assert [a.origin for a in articles(piped)] == ["<stdin>[record 3]"]
@@ -371,7 +375,7 @@ def test_news_please_sample(web: Path) -> None:
     assert a.title.startswith("Moscow to Kiev")
     assert a.published == "2017-07-17T17:03:00"
     assert a.url == "https://www.rt.com/news/203203-ukraine-russia-troops-border/"
-    assert a.source == "rt.com" and a.author is None  # "authors": [] is no author
+    assert a.source == "RT" and a.author is None  # "authors": [] is no author
     assert a.metadata["language"] == "en" and "maintext" not in a.metadata
 
 

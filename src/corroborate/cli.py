@@ -26,6 +26,7 @@ from corroborate.ingest import (
     IngestOptions,
     Rejection,
     expand_inputs,
+    load_outlet_names,
     read_one,
 )
 from corroborate.model import Article
@@ -188,6 +189,10 @@ def main() -> None:
 @click.argument("paths", nargs=-1, required=True)
 @db_option
 @click.option("--source", metavar="NAME", help="Outlet name for every input (overrides metadata).")
+@click.option("--source-map", "source_map", metavar="FILE",
+              type=click.Path(dir_okay=False), default=None,
+              help="JSON or CSV mapping of domain or name -> outlet name, over the shipped one "
+                   "(\"theguardian.com\" -> \"The Guardian\").")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format of the summary.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None, metavar="N",
@@ -204,9 +209,9 @@ def main() -> None:
 @click.option("--no-stories", is_flag=True,
               help="Do not assign the articles to stories now (`corroborate recluster` does).")
 @handle_errors
-def ingest(paths: tuple[str, ...], db: str | None, source: str | None, fmt: str,
-           max_bytes: int | None, input_format: str | None, no_analyze: bool, jobs: int,
-           progress: bool | None, no_stories: bool) -> None:
+def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_map: str | None,
+           fmt: str, max_bytes: int | None, input_format: str | None, no_analyze: bool,
+           jobs: int, progress: bool | None, no_stories: bool) -> None:
     """Read articles into the database, analyse them and assign each to a story.
 
     Each new article joins the story of the same event among the active stories (or opens
@@ -232,6 +237,7 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, fmt: str,
     Examples:
       corroborate ingest examples/
       corroborate ingest --source "Pacific Wire" story.txt
+      corroborate ingest pages/ --source-map outlets.csv
       cat feed.jsonl | corroborate ingest - --format json
       corroborate ingest export.dat --input-format jsonl
     """
@@ -241,7 +247,8 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, fmt: str,
 
     settings = _settings(db).with_overrides(max_bytes=max_bytes)
     options = IngestOptions(source=source, max_bytes=settings.max_bytes,
-                            min_words=settings.min_words, input_format=input_format)
+                            min_words=settings.min_words, input_format=input_format,
+                            outlets=load_outlet_names(source_map) if source_map else None)
     items = expand_inputs(paths)
     stdin = _stdin(paths)
     show_progress = sys.stderr.isatty() if progress is None else progress

@@ -14,6 +14,7 @@ Gzipped inputs (``.gz``, or gzip data under any name) are decompressed as they a
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import json
@@ -43,14 +44,22 @@ from corroborate.ingest.feed import (
 )
 from corroborate.ingest.html import parse_html
 from corroborate.ingest.jsonl import parse_json_line
+from corroborate.ingest.outlets import (
+    ARCHIVE_HOSTS,
+    OutletNames,
+    archived_site,
+    load_outlet_names,
+    unwrap_archive,
+    url_host,
+)
 from corroborate.ingest.text import parse_text
 from corroborate.ingest.warc import GzipGuard, read_archive
 from corroborate.model import Article
 
 __all__ = [
-    "EXTENSIONS", "INPUT_FORMATS", "PLANNED_FORMATS", "IngestOptions", "Rejection",
-    "check_input_format", "expand_inputs", "read_bytes", "read_inputs", "read_one",
-    "read_stream", "sniff_kind",
+    "EXTENSIONS", "INPUT_FORMATS", "PLANNED_FORMATS", "IngestOptions", "OutletNames",
+    "Rejection", "check_input_format", "expand_inputs", "load_outlet_names", "read_bytes",
+    "read_inputs", "read_one", "read_stream", "sniff_kind",
 ]
 
 Result = Article | Rejection
@@ -86,13 +95,17 @@ class IngestOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     min_words: int = DEFAULT_MIN_WORDS
     input_format: str | None = None
+    #: Domains and names of outlets -> canonical outlet names (:class:`OutletNames`: the
+    #: shipped mapping, or :func:`load_outlet_names` for a user's file over it); None: the
+    #: shipped mapping.
+    outlets: OutletNames | None = None
 
     def __post_init__(self) -> None:
         check_input_format(self.input_format)
 
     @property
     def build(self) -> BuildOptions:
-        return BuildOptions(source=self.source, min_words=self.min_words)
+        return BuildOptions(source=self.source, min_words=self.min_words, outlets=self.outlets)
 
 
 def _parse_and_build(parse: Callable[[str, str], Fields], content: str, name: str,
@@ -269,9 +282,19 @@ def _read_json(content: str, name: str, path: str | None, options: IngestOptions
         yield _parse_and_build(parse_json_line, line, item_name, path, options)
 
 
+def _archived(fields: Fields, content: str) -> Fields:
+    """A page saved from a web archive with no URL of its own: the site it was saved from
+    (:func:`~corroborate.ingest.outlets.archived_site`), for its outlet."""
+    if fields.header_source or (fields.url and (unwrap_archive(fields.url) is not None
+                                                or url_host(fields.url) not in ARCHIVE_HOSTS)):
+        return fields  # a URL of its own, or an archive URL naming the page it saved
+    site = archived_site(content)
+    return fields if site is None else dataclasses.replace(fields, header_source=site)
+
+
 _READERS: dict[str, Callable[..., Iterator[Result]]] = {
     "text": _single(lambda content, _name: parse_text(content)),
-    "html": _single(parse_html),
+    "html": _single(lambda content, name: _archived(parse_html(content, name), content)),
     "jsonl": _read_jsonl,
     "json": _read_json,
 }

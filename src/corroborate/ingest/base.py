@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any, Final
 from urllib.parse import urlparse
 
+from corroborate.ingest.outlets import OutletChoice, OutletNames, choose
 from corroborate.model import Article
 from corroborate.textnorm import article_id, clean_text, word_count
 
@@ -31,7 +32,11 @@ class Fields:
 
     text: str
     title: str | None = None
+    #: The site name the input declares (HTML ``og:site_name``, a feed's title): used when
+    #: it is a real name (see :mod:`corroborate.ingest.outlets`).
     site_name: str | None = None
+    #: The site's domain when nothing else names it (news-please ``source_domain``; the site
+    #: an archived page with no URL of its own was saved from).
     header_source: str | None = None
     url: str | None = None
     published: str | None = None
@@ -40,6 +45,14 @@ class Fields:
     #: The order of day and month in an all-numeric ``published`` ("DMY", "MDY" or "YMD"),
     #: when the input says it; None leaves "04/03/2024" unread (see :func:`read_published`).
     date_order: str | None = None
+    #: Where ``published`` comes from: "metadata" (what the input declares about itself: an
+    #: HTML page's JSON-LD/meta/``<time>``, a JSON record's date field), "url" (a dated URL
+    #: path), "feed" (a feed entry's date), "header" (a text file's ``Date:`` header).
+    #: Stored as ``published_source`` in the article's metadata, "none" when it has no date.
+    published_source: str | None = None
+    #: The outlet the input names itself (a JSON record's ``source``/``outlet``/``publisher``,
+    #: a text file's ``Source:`` header, a feed entry's ``<source>``): trusted over the URL.
+    outlet: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +60,8 @@ class BuildOptions:
     source: str | None = None
     min_words: int = 8
     max_chars: int = 1_000_000
+    #: Domains and names of outlets -> canonical outlet names; None: the shipped mapping.
+    outlets: OutletNames | None = None
 
 
 #: Years a publication date may have. Wide enough for digitised archives (the 19th century
@@ -212,13 +227,22 @@ def url_host(url: str | None) -> str | None:
     return host.removeprefix("www.")
 
 
-def choose_outlet(fields: Fields, override: str | None) -> str:
-    """Outlet precedence: --source, then the site name the input declares (HTML og:site_name,
-    JSONL ``source``), then the host of its URL, then a text file's ``Source:`` header."""
-    for candidate in (override, fields.site_name, url_host(fields.url), fields.header_source):
-        if candidate and candidate.strip():
-            return " ".join(candidate.split())
-    return "unknown"
+def outlet_choice(fields: Fields, override: str | None,
+                  names: OutletNames | None = None) -> OutletChoice:
+    """The canonical outlet of an input (precedence in :mod:`corroborate.ingest.outlets`:
+    --source, the outlet the input names, the outlet map's name for the URL's domain, a real
+    site name, the registered domain, the site's domain, "unknown"), with the article's URL
+    (an archived page's original) and the metadata to keep."""
+    canonical = (fields.metadata or {}).get("canonical_url")
+    return choose(override=override, declared=fields.outlet, site_name=fields.site_name,
+                  url=fields.url, canonical_url=canonical if isinstance(canonical, str) else None,
+                  domain_hint=fields.header_source, title=fields.title, names=names)
+
+
+def choose_outlet(fields: Fields, override: str | None,
+                  names: OutletNames | None = None) -> str:
+    """The canonical outlet name of an input (see :func:`outlet_choice`)."""
+    return outlet_choice(fields, override, names).outlet
 
 
 def build_article(
@@ -245,20 +269,25 @@ def build_article(
         )
     if not title:
         title = _title_from_text(text)
-    outlet = choose_outlet(fields, options.source)
+    choice = outlet_choice(fields, options.source, options.outlets)
+    outlet = choice.outlet
     metadata = dict(fields.metadata or {})
+    metadata.update(choice.metadata)
+    metadata["outlet_from"] = choice.outlet_from
     published, problem = read_published(fields.published, date_order=fields.date_order)
     if problem is not None:
         return Rejection(input_name, problem)
     if fields.published and published is None:
         metadata["published_raw"] = fields.published
+    metadata["published_source"] = (fields.published_source or "metadata") if published \
+        else "none"
     return Article(
         id=article_id(text, outlet),
         text=text,
         title=title,
         source=outlet,
         published=published,
-        url=fields.url or None,
+        url=choice.url or None,
         path=path,
         author=fields.author or None,
         metadata=metadata,

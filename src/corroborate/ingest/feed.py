@@ -6,7 +6,8 @@ An entry's text is its full content when the feed carries it (``content:encoded`
 reader does, never stored with tags or tracking pixels), else its summary, marked
 ``"text_kind": "summary"`` in the metadata. Linked pages are not fetched. The URL is the
 entry's link, the date its published (else updated) date, the author its authors, and the
-outlet the entry's source, else the feed's title, else the link's host.
+outlet the entry's source, else the outlet map's name for the link's domain, else the feed's
+title, else the link's registered domain (:mod:`corroborate.ingest.outlets`).
 
 Each entry that cannot become an article is a Rejection named ``feed.xml[entry 3]``; the other
 entries go in. A feed that is not well-formed XML but that feedparser still reads (its "bozo"
@@ -312,9 +313,9 @@ def _fields(entry: Entry, feed: Feed) -> Fields:
             metadata[key] = extra
     if entry.tags:
         metadata["tags"] = entry.tags
-    return Fields(text=text, title=entry.title, site_name=entry.source or feed.title,
-                  url=entry.link, published=published, author=entry.author,
-                  metadata=metadata)
+    return Fields(text=text, title=entry.title, outlet=entry.source, site_name=feed.title,
+                  url=entry.link, published=published, published_source="feed",
+                  author=entry.author, metadata=metadata)
 
 
 def _as_text(media_type: str, value: str) -> str:

@@ -1,5 +1,5 @@
-"""JSON Lines: one article per line with ``title``, ``text``, ``source``, ``url``,
-``published`` (or ``date``); every other field is kept as metadata.
+"""JSON Lines: one article per line with ``title``, ``text``, ``source`` (or ``outlet``,
+``publisher``), ``url``, ``published`` (or ``date``); every other field is kept as metadata.
 
 What scrapers write is read too: news-please (``maintext``, ``date_publish``,
 ``source_domain``, ``authors``, ``description``), JSON Feed items (``content_html``,
@@ -30,6 +30,9 @@ URL_FIELDS: Final = ("url", "link", "external_url")
 DATE_FIELDS: Final = ("published", "date", "date_publish", "date_published", "datePublished",
                       "pubDate", "published_at", "publish_date")
 AUTHOR_FIELDS: Final = ("author", "authors", "byline")
+#: The outlet the record names: trusted over its URL's domain. ``publisher`` may be
+#: ``{"name": ...}`` (schema.org).
+OUTLET_FIELDS: Final = ("source", "outlet", "publisher")
 KNOWN = {"title", "text", "source", "url", "published", "date", "author"}
 #: Epoch timestamps read as dates: seconds from 1973-03-03 (1e8) up to 2200, milliseconds
 #: from 1973-03-03 (1e11) up to 2200. Smaller numbers are years (2026) or not dates.
@@ -65,8 +68,7 @@ def record_fields(record: dict[str, Any], input_name: str) -> Fields:
     if title and LOOKS_HTML.search(title):
         title = html_fragment_text(title).replace("\n", " ")
     url = _first_string(record, URL_FIELDS, used)
-    source = _opt_str(record.get("source"))
-    used.add("source")
+    source = _outlet(record, used)
     if source and source.startswith(("http://", "https://")):  # trafilatura's JSON: a URL
         url = url or source
         source = None
@@ -84,7 +86,7 @@ def record_fields(record: dict[str, Any], input_name: str) -> Fields:
     return Fields(
         text=text,
         title=title,
-        site_name=source,
+        outlet=source,
         header_source=host,
         url=url,
         published=published,
@@ -118,6 +120,19 @@ def _text(record: dict[str, Any], input_name: str, used: set[str],
     names = "', '".join(("text", "maintext", "content_html", "content_text"))
     raise InputError(input_name, f"missing or non-string field 'text' (or '{names}'): "
                                  "each record needs the article's text")
+
+
+def _outlet(record: dict[str, Any], used: set[str]) -> str | None:
+    for key in OUTLET_FIELDS:
+        value = record.get(key)
+        if isinstance(value, dict):
+            value = value.get("name")
+        if isinstance(value, str | int | float) and not isinstance(value, bool) \
+                and str(value).strip():
+            used.add(key)
+            return str(value)
+    used.add("source")
+    return None
 
 
 def _rendered(value: Any) -> str | None:
@@ -223,9 +238,3 @@ def clean_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {clean_json(str(k)): clean_json(v) for k, v in value.items()}
     return value
-
-
-def _opt_str(value: Any) -> str | None:
-    if value is None:
-        return None
-    return str(value)

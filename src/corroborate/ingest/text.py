@@ -62,9 +62,10 @@ def parse_text(content: str) -> Fields:
     return Fields(
         text=body,
         title=title,
-        site_name=header.get("source"),
+        outlet=header.get("source"),
         url=header.get("url") or None,
         published=header.get("date") or header.get("published"),
+        published_source="header",
         author=header.get("author"),
         metadata=metadata,
     )

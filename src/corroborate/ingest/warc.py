@@ -211,7 +211,7 @@ def _record(record: Any, name: str, path: str | None, build: BuildOptions, max_b
         return Rejection(name, f"truncated record{where}: {shortfall}, and the page stops "
                                "before its end; skipped")
     try:
-        fields = parse_html(decode_bytes(payload, name), name)
+        fields = parse_html(decode_bytes(payload, name), name, url=uri)
     except InputError as exc:
         return Rejection(exc.input, exc.reason if not uri else f"{exc.reason} ({uri})")
     metadata = dict(fields.metadata or {})
