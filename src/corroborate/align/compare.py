@@ -29,11 +29,13 @@ from corroborate.align.differences import (
 from corroborate.align.features import (
     Idf,
     Statement,
+    one_blas_thread,
     pair_features,
     prepare,
     without_number_evidence,
 )
 from corroborate.align.lineage import containment, find_lineages, same_outlet, shingles
+from corroborate.align.once import distinct
 from corroborate.align.pair_model import CONFLICT, SAME, PairModel
 from corroborate.align.propositions import PropositionSplitter, Splitter
 from corroborate.align.scorer import PairScorer, load_default_scorer
@@ -228,8 +230,12 @@ class Comparer:
         propositions = [p for props in self.splitter.split(analyses) for p in props]
         claims = [p.claim for p in propositions]
         texts = [p.text for p in propositions]
-        embeddings = self.embedder.embed(texts)
-        statements = [prepare(t, e) for t, e in zip(texts, embeddings, strict=True)]
+        # a text repeated (a wire passage in several papers) is embedded and prepared once:
+        # its claims share one Statement, so their pair features are computed once too
+        unique, where = distinct(texts)
+        prepared = [prepare(t, e) for t, e in zip(unique, self.embedder.embed(unique),
+                                                  strict=True)]
+        statements = [prepared[k] for k in where]
         nodes = [_Node(c, s, _source_key(c, by_id, lineage_of),
                        _specific_units(ClaimContext(c, by_id[c.article])), t)
                  for c, s, t in zip(claims, statements, texts, strict=True)]
@@ -365,13 +371,11 @@ class Comparer:
                 k = min(CANDIDATES_PER_ARTICLE, block.shape[1])
                 top = np.argpartition(-block, k - 1, axis=1)[:, :k]
                 hit_rows, hit_cols = np.nonzero(block >= CANDIDATE_COSINE)
-                for r, c in zip(hit_rows.tolist(), hit_cols.tolist(), strict=True):
-                    i, j = int(a_idx[r]), int(b_idx[c])
-                    candidates.add((min(i, j), max(i, j)))
-                for r in range(block.shape[0]):
-                    for c in top[r].tolist():
-                        i, j = int(a_idx[r]), int(b_idx[c])
-                        candidates.add((min(i, j), max(i, j)))
+                # each row's top k, then the close pairs: node indices, smaller first
+                left = np.concatenate([np.repeat(a_idx, k), a_idx[hit_rows]])
+                right = np.concatenate([b_idx[top.ravel()], b_idx[hit_cols]])
+                candidates.update(zip(np.minimum(left, right).tolist(),
+                                      np.maximum(left, right).tolist(), strict=True))
         # claims giving a figure for the same specific thing are compared too, so that a
         # disagreement on the number can be found even when the wording differs
         by_unit: dict[str, list[int]] = defaultdict(list)
@@ -385,8 +389,18 @@ class Comparer:
                         candidates.add((i, j))
         pairs = sorted(candidates)
         idf = Idf([n.statement for n in nodes])
-        rows = [without_number_evidence(pair_features(nodes[i].statement, nodes[j].statement,
-                                                      idf)) for i, j in pairs]
+        # claims of one text share their Statement (see claim_nodes): a pair of statements
+        # seen before has the same features
+        computed: dict[tuple[int, int], list[float]] = {}
+        rows = []
+        with one_blas_thread():
+            for i, j in pairs:
+                a, b = nodes[i].statement, nodes[j].statement
+                row = computed.get((id(a), id(b)))
+                if row is None:
+                    row = computed[(id(a), id(b))] = without_number_evidence(
+                        pair_features(a, b, idf))
+                rows.append(row)
         probs = self.scorer.probabilities(rows)
         scores = {pair: float(p) for pair, p in zip(pairs, probs, strict=True)}
         relation = self._rescore(nodes, scores) if self.pair_model is not None else {}
@@ -407,8 +421,14 @@ class Comparer:
                for _, pair in sorted(found, reverse=True)[:RESCORE_PER_ARTICLE]}
         by_score = sorted(top, key=lambda pair: (-scores[pair], pair))
         chosen = sorted(by_score[:MAX_MODEL_PAIRS])
-        probs = self.pair_model.probabilities([(mask_figures(nodes[i].text),
-                                                mask_figures(nodes[j].text)) for i, j in chosen])
+        masked: dict[int, str] = {}  # each claim's words, figures masked, once
+
+        def words(i: int) -> str:
+            if i not in masked:
+                masked[i] = mask_figures(nodes[i].text)
+            return masked[i]
+
+        probs = self.pair_model.probabilities([(words(i), words(j)) for i, j in chosen])
         relation = dict(zip(chosen, probs, strict=True))
         if len(by_score) > MAX_MODEL_PAIRS:
             # over budget: the rest keep their feature score (see _relation_scores)

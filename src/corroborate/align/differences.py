@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
 
 from corroborate.analyze.dates import MONTHS
 from corroborate.analyze.numbers import SMALL
@@ -61,6 +62,17 @@ _CALLED = re.compile(r"\b([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*|[Tt]he\s+[\w\
                      r"\s+(?:it|the\s+\w+|this)\s+(?:as\s+)?", re.UNICODE)
 
 
+class _Located(Protocol):
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+
+_Span = TypeVar("_Span", bound=_Located)
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimContext:
     """A claim with the analysis of its article (for values and who said what)."""
@@ -75,14 +87,24 @@ class ClaimContext:
     def _inside(self, start: int, end: int) -> bool:
         return self.claim.field == "text" and self.claim.covers(start, end)
 
+    def _within(self, items: Sequence[_Span]) -> list[_Span]:
+        """The items of the article that lie inside the claim (as :meth:`_inside`; the
+        claim's bounds are checked first, its gaps only for what lies within them)."""
+        claim = self.claim
+        if claim.field != "text":
+            return []
+        first, last = claim.start, claim.end
+        return [x for x in items
+                if first <= x.start and x.end <= last and claim.covers(x.start, x.end)]
+
     def quantities(self) -> list[Quantity]:
-        return [q for q in self.analysis.quantities if self._inside(q.start, q.end)]
+        return self._within(self.analysis.quantities)
 
     def dates(self) -> list[DateMention]:
-        return [d for d in self.analysis.dates if self._inside(d.start, d.end)]
+        return self._within(self.analysis.dates)
 
     def entities(self) -> list[Entity]:
-        return [e for e in self.analysis.entities if self._inside(e.start, e.end)]
+        return self._within(self.analysis.entities)
 
     def attributed_to(self, start: int, end: int) -> str | None:
         """Who the article says the value at ``start:end`` comes from: the speaker of the quote

@@ -9,6 +9,7 @@ present in one statement and not the other. The IDF comes from the statements be
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import re
@@ -123,15 +124,26 @@ class Idf:
         self._top = math.log(1 + n)
         self._idf = {stem: math.log((1 + n) / (1 + c)) / self._top + 1 / self._top
                      for stem, c in counts.items()}
+        self._unseen = 1.0 + 1 / self._top
+        self._norms: dict[frozenset[str], float] = {}
 
     def __getitem__(self, stem: str) -> float:
-        return self._idf.get(stem, 1.0 + 1 / self._top)
+        return self._idf.get(stem, self._unseen)
 
     def weight(self, stems: frozenset[str]) -> float:
-        return sum(self[s] for s in stems)
+        get, unseen = self._idf.get, self._unseen
+        return sum(get(s, unseen) for s in stems)
+
+    def squares(self, stems: frozenset[str]) -> float:
+        get, unseen = self._idf.get, self._unseen
+        return sum(get(s, unseen) ** 2 for s in stems)
 
     def vector_norm(self, stems: frozenset[str]) -> float:
-        return math.sqrt(sum(self[s] ** 2 for s in stems)) or 1.0
+        norm = self._norms.get(stems)
+        if norm is None:
+            get, unseen = self._idf.get, self._unseen
+            norm = self._norms[stems] = math.sqrt(sum(get(s, unseen) ** 2 for s in stems)) or 1.0
+        return norm
 
 
 def _token_alignment(a: FloatArray, b: FloatArray) -> tuple[float, float, float, float,
@@ -142,16 +154,19 @@ def _token_alignment(a: FloatArray, b: FloatArray) -> tuple[float, float, float,
     precision = float(best_a.mean())
     recall = float(best_b.mean())
     worst = float(min(best_a.min(), best_b.min()))
-    unaligned = float((np.mean(best_a < 0.5) + np.mean(best_b < 0.5)) / 2)
+    na, nb = len(best_a), len(best_b)
+    # shares of tokens below a cut: count / n (what np.mean of a boolean array gives)
+    low_a = np.count_nonzero(best_a < 0.5) / na
+    low_b = np.count_nonzero(best_b < 0.5) / nb
+    unaligned = (low_a + low_b) / 2
+    sorted_a, sorted_b = np.sort(best_a).tolist(), np.sort(best_b).tolist()
     detail: list[float] = []
-    sorted_a, sorted_b = np.sort(best_a), np.sort(best_b)
     for q in (0.0, 0.1, 0.25, 0.5):
-        detail += _both(float(sorted_a[int(q * (len(sorted_a) - 1))]),
-                        float(sorted_b[int(q * (len(sorted_b) - 1))]))
-    for cut in (0.5, 0.7):
-        detail += _both(float(np.mean(best_a < cut)), float(np.mean(best_b < cut)))
+        detail += _both(sorted_a[int(q * (na - 1))], sorted_b[int(q * (nb - 1))])
+    detail += _both(low_a, low_b)
+    detail += _both(np.count_nonzero(best_a < 0.7) / na, np.count_nonzero(best_b < 0.7) / nb)
     arg_a, arg_b = sims.argmax(axis=1), sims.argmax(axis=0)
-    detail.append(float(np.mean(arg_b[arg_a] == np.arange(len(arg_a)))))
+    detail.append(np.count_nonzero(arg_b[arg_a] == np.arange(na)) / na)
     return precision, recall, worst, unaligned, detail
 
 
@@ -160,9 +175,18 @@ def _both(x: float, y: float) -> list[float]:
     return [min(x, y), max(x, y)]
 
 
-def _precision(mine: Counter[Any], theirs: Counter[Any]) -> float:
-    total = sum(mine.values())
-    return sum((mine & theirs).values()) / total if total else 0.0
+def _shared(mine: Counter[Any], theirs: Counter[Any]) -> int:
+    """How many items two multisets share (the size of ``mine & theirs``)."""
+    if len(theirs) < len(mine):
+        mine, theirs = theirs, mine
+    return sum(min(count, theirs[key]) for key, count in mine.items() if key in theirs)
+
+
+def _precisions(a: Counter[Any], b: Counter[Any]) -> list[float]:
+    """The share of a's items found in b and of b's in a, as (smaller, larger)."""
+    shared = _shared(a, b)
+    total_a, total_b = sum(a.values()), sum(b.values())
+    return _both(shared / total_a if total_a else 0.0, shared / total_b if total_b else 0.0)
 
 
 def pair_features(a: Statement, b: Statement, idf: Idf) -> list[float]:
@@ -179,7 +203,7 @@ def pair_features(a: Statement, b: Statement, idf: Idf) -> list[float]:
     numbers_mismatched = len(a.numbers ^ b.numbers)
     names_union = a.names | b.names
     bigram_base = max(1, min(len(a.bigrams), len(b.bigrams)))
-    tfidf = sum(idf[s] ** 2 for s in shared) / (idf.vector_norm(a.stems)
+    tfidf = idf.squares(shared) / (idf.vector_norm(a.stems)
                                                  * idf.vector_norm(b.stems))
     la, lb = a.content_count, b.content_count
     return [
@@ -193,14 +217,25 @@ def pair_features(a: Statement, b: Statement, idf: Idf) -> list[float]:
         min(la, lb) / max(1, max(la, lb)), len(a.bigrams & b.bigrams) / bigram_base,
         float(abs(la - lb)), tfidf,
         *detail,
-        *_both(_precision(a.unigrams, b.unigrams), _precision(b.unigrams, a.unigrams)),
-        *_both(_precision(a.trigrams, b.trigrams), _precision(b.trigrams, a.trigrams)),
+        *_precisions(a.unigrams, b.unigrams),
+        *_precisions(a.trigrams, b.trigrams),
         *_both(float(len(a.numbers - b.numbers)), float(len(b.numbers - a.numbers))),
         *_both(float(len(a.names - b.names)), float(len(b.names - a.names))),
         *_both(float(len(a.content - b.content)), float(len(b.content - a.content))),
         float(a.negated != b.negated),
         *_both(math.log1p(len(a.tokens)), math.log1p(len(b.tokens))),
     ]
+
+
+def one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """numpy's BLAS limited to one thread (``threadpoolctl``): the token alignment multiplies
+    many small matrices, which a second thread only slows down (the pair features of a
+    comparison took twice the time on 2 cores). The products are the same up to the last bit
+    of a float32 in a few pairs."""
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped,unused-ignore]
+
+    limits: contextlib.AbstractContextManager[Any] = threadpool_limits(1, user_api="blas")
+    return limits
 
 
 def without_number_evidence(features: list[float]) -> list[float]:

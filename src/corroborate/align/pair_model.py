@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from corroborate.align.once import distinct
 from corroborate.embed import Precision, cpu_has_fast_bf16
 from corroborate.errors import ModelUnavailableError, UsageError
 
@@ -149,18 +150,32 @@ class PairModel:
         self._load()
         import torch
 
-        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
-        out = np.zeros((len(pairs), size))
+        # a pair of texts asked for twice (claims repeated word for word) is read once
+        unique, where = distinct([(a, b) for a, b in pairs])
+        # tokenised once, then batched by token count: a batch is padded to its longest pair
+        enc = self._tokenizer([a for a, _ in unique], [b for _, b in unique], truncation=True,
+                              max_length=self._max_length)
+        columns = [name for name in ("input_ids", "token_type_ids", "attention_mask")
+                   if name in enc]
+        lengths = [len(ids) for ids in enc["input_ids"]]
+        order = sorted(range(len(unique)), key=lambda i: (lengths[i], i))
+        pad = int(self._tokenizer.pad_token_id or 0)
+        out = np.zeros((len(unique), size))
         with torch.inference_mode():
             for start in range(0, len(order), BATCH):
                 chunk = order[start:start + BATCH]
-                enc = self._tokenizer([pairs[i][0] for i in chunk], [pairs[i][1] for i in chunk],
-                                      padding=True, truncation=True,
-                                      max_length=self._max_length, return_tensors="pt")
-                logits = self._head[which](pooled_output(self._model, enc))
+                width = max(lengths[i] for i in chunk)
+                batch = {}
+                for name in columns:  # padded on the right, as the tokenizer pads
+                    filled = np.full((len(chunk), width), pad if name == "input_ids" else 0,
+                                     dtype=np.int64)
+                    for row, i in enumerate(chunk):
+                        filled[row, :lengths[i]] = enc[name][i]
+                    batch[name] = torch.from_numpy(filled)
+                logits = self._head[which](pooled_output(self._model, batch))
                 probs = torch.softmax(logits.float(), dim=-1).numpy()
                 out[chunk] = probs
-        return out
+        return out[where]
 
 
 def pooled_output(model: Any, enc: Any) -> Any:

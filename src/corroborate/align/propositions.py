@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from corroborate.align.once import distinct
 from corroborate.model import Analysis, Claim
 
 MIN_WORDS = 4
@@ -260,10 +261,17 @@ class PropositionSplitter:
                     continue  # parenthetical notes: credits, corrections
                 jobs.append((n, sentence.index, sentence.start))
                 texts.append(body)
-        for (n, index, start), doc in zip(jobs, self._parse(texts), strict=True):
+        # a sentence repeated word for word (a wire passage in several papers) is parsed once:
+        # its parts are found at offset 0 and moved to each place it stands
+        unique, where = distinct(texts)
+        docs = iter(self._parse(unique))
+        parsed: list[list[Part]] = []
+        for (n, index, start), k in zip(jobs, where, strict=True):
+            if k == len(parsed):
+                parsed.append(split_parsed(next(docs), 0))
             analysis = analyses[n]
             text = analysis.article.text
-            for part in split_parsed(doc, start):
+            for part in (_moved(p, start) for p in parsed[k]):
                 ranges = part.ranges
                 gaps = tuple((ranges[k][1], ranges[k + 1][0]) for k in range(len(ranges) - 1))
                 claim = Claim(analysis.article.id, index, ranges[0][0], ranges[-1][1], "text",
@@ -275,6 +283,13 @@ class PropositionSplitter:
                     words = f"{text[part.anchor[0] : part.anchor[1]]} {words}"
                 result[n].append(Proposition(claim, words))
         return result
+
+
+def _moved(part: Part, offset: int) -> Part:
+    """The part of a sentence parsed at offset 0, for the sentence at ``offset``."""
+    anchor = part.anchor
+    return Part(tuple((offset + a, offset + b) for a, b in part.ranges),
+                None if anchor is None else (offset + anchor[0], offset + anchor[1]))
 
 
 def _same_words(a: str, b: str) -> bool:

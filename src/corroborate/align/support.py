@@ -57,7 +57,7 @@ def support_row(features: Sequence[float], scorer_probability: float,
         related = float(relation[1]) + float(relation[2])
         model = [1.0, _logit(related), _logit(float(relation[2]) / max(1e-6, related))]
     return [_logit(scorer_probability), *model, min(margins), max(margins),
-            *(float(v) for v in features)]
+            *map(float, features)]
 
 
 @dataclass(frozen=True, slots=True)
