@@ -233,11 +233,12 @@ def test_list_stories_and_summaries(ingested: Store, example_articles: list[Arti
     # largest first, then the most recently ingested
     assert [s.id for s in list_stories(ingested, order="size")] == [rate, summit, fire, solo]
     by_id = {s.id: s for s in found}
-    assert by_id[fire].headline == "Czech battery plant blaze kills 12, dozens hurt"  # earliest
+    # the earliest report: Pacific Wire at 11:20, Daily Ledger at 12:05 (+02:00 both)
+    assert by_id[fire].headline == "At least 12 killed in fire at Czech battery recycling plant"
     assert by_id[fire].articles == 3
     assert by_id[fire].outlets == ("Daily Ledger", "Pacific Wire Service", "The Harbour Herald")
     assert (by_id[fire].first_published, by_id[fire].last_published) == (
-        "2026-10-14", "2026-10-14T19:10:00+01:00")
+        "2026-10-14T11:20:00+02:00", "2026-10-14T19:10:00+01:00")
     assert by_id[rate].articles == 4 and len(by_id[rate].outlets) == 3  # Meridian twice
     assert by_id[solo].to_dict() == {
         "id": solo, "headline": SOLO.title, "headline_article": SOLO.id, "articles": 1,

@@ -126,7 +126,7 @@ def test_story_list(client: TestClient, stories: list[dict[str, Any]]) -> None:
     assert len(stories) == 4
     for s in stories:
         assert f'href="/stories/{s["id"]}"' in r.text
-    assert "Czech battery plant blaze" in r.text
+    assert "At least 12 killed in fire at Czech battery recycling plant" in r.text
     assert "2026-09-21 – 2026-09-22" in r.text  # date range
     assert '<link rel="stylesheet" href="/static/style.css">' in r.text
 

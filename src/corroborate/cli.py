@@ -892,9 +892,10 @@ def serve_cmd(db: str | None, host: str, port: int, queue: int,
     fact linked to its sentence, articles, side-by-side reading, a compare form for pasted
     articles and a JSON API (/api/..., described at /openapi.json).
 
-    Pages only read the database, so they keep working while `corroborate ingest` writes.
-    Analysis and comparison run on a worker, never blocking other pages; each story's brief
-    is computed once, kept in the database and computed ahead when an ingest changes it.
+    Pages read the database, so they keep working while `corroborate ingest` writes; the
+    server's one write is its brief cache. Analysis and comparison run on a worker, never
+    blocking other pages; each story's brief is computed once, kept in the database and
+    computed ahead when an ingest changes it.
 
     \b
     Examples:
