@@ -47,6 +47,10 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+_NOT_ENGLISH = ("they are stored and grouped into stories, but the analysis and the "
+                "comparison use English rules, so their facts and quotes are not to be relied on")
+
+
 def _reader_went_away() -> None:
     """The reader of stdout closed it (``corroborate show ID | head``): stop quietly, as
     command-line tools do, instead of a traceback when Python flushes stdout at exit."""
@@ -259,10 +263,15 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_ma
         bar.finish()
         click.echo(message, err=True)
 
+    languages: dict[str, int] = {}
+
     def on_result(item: Article | Rejection, status: str) -> None:
         counts[status] += 1
         if isinstance(item, Rejection):
             say(f"rejected: {item.input}: {item.reason}")
+        elif status == "ingested":
+            language = str(item.metadata.get("language", "und"))
+            languages[language] = languages.get(language, 0) + 1
         bar.advance()
 
     def results() -> Any:
@@ -289,9 +298,16 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_ma
                    "the same command again to go on", err=True)
         sys.exit(EXIT_INTERRUPTED)
     stories = sorted(set(report.story_of.values()))
+    other = {code: n for code, n in languages.items() if code not in ("en", "und")}
+    if other:
+        listed = ", ".join(f"{code} {n}" for code, n in sorted(other.items(),
+                                                                key=lambda kv: (-kv[1], kv[0])))
+        click.echo(f"note: {sum(other.values())} of {len(report.ingested)} articles are not "
+                   f"in English ({listed}): {_NOT_ENGLISH}", err=True)
     if fmt == "json":
         click.echo(json.dumps({
             "db": str(settings.db_path), "seconds": round(bar.elapsed, 3),
+            "languages": dict(sorted(languages.items())),
             "ingested": report.ingested, "present": report.present,
             "rejected": [{"input": r.input, "reason": r.reason} for r in report.rejected],
             "stories": {aid: report.story_of[aid] for aid in report.ingested
@@ -428,7 +444,11 @@ def show(article_id: str, db: str | None, fmt: str) -> None:
             click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
     click.echo(article.title)
-    click.echo(f"id {article.id} · {article.source} · {article.published or 'date unknown'}")
+    language = article.metadata.get("language")
+    click.echo(f"id {article.id} · {article.source} · {article.published or 'date unknown'}"
+               + (f" · language {language}" if language else ""))
+    if language not in (None, "en", "und"):
+        click.echo(_NOT_ENGLISH)
     click.echo("")
     click.echo(article.text)
     click.echo("")

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any, Final
 from urllib.parse import urlparse
 
+from corroborate.ingest.language import detect_language
 from corroborate.ingest.outlets import OutletChoice, OutletNames, choose
 from corroborate.model import Article
 from corroborate.textnorm import article_id, clean_text, word_count
@@ -281,6 +282,11 @@ def build_article(
         metadata["published_raw"] = fields.published
     metadata["published_source"] = (fields.published_source or "metadata") if published \
         else "none"
+    language = detect_language(title, text)
+    if "language" in metadata:  # what the input says (news-please's field): kept beside
+        metadata["language_declared"] = metadata.pop("language")
+    metadata["language"] = language.code
+    metadata["language_confidence"] = language.confidence
     return Article(
         id=article_id(text, outlet),
         text=text,
