@@ -274,13 +274,20 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_ma
             languages[language] = languages.get(language, 0) + 1
         bar.advance()
 
-    def results() -> Any:
+    # new articles read by this run, so that an interrupt can say how many of them the
+    # database holds (Ctrl-C may land between an article's commit and its count)
+    new_ids: list[str] = []
+
+    def results(store: Any) -> Any:
         for item in items:
             for result in read_one(item, options, stdin=stdin):
-                if isinstance(result, Article) and len(result.text) >= LARGE_ARTICLE_CHARS:
-                    name = result.origin or result.path or result.id
-                    say(f"note: {name}: {len(result.text):,} characters; analysing it can "
-                        "take a minute or more")
+                if isinstance(result, Article):
+                    if len(result.text) >= LARGE_ARTICLE_CHARS:
+                        name = result.origin or result.path or result.id
+                        say(f"note: {name}: {len(result.text):,} characters; analysing it "
+                            "can take a minute or more")
+                    if not store.has_article(result.id):
+                        new_ids.append(result.id)
                 yield result
 
     analyzer = None if no_analyze else Analyzer()
@@ -288,10 +295,12 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_ma
     try:
         with bar, _open_store(db, create=True, on_wait=say) as store:
             book, features_for = (None, None) if no_stories else _story_book(store)
-            report = ingest_articles(store, results(), analyzer, n_process=jobs,
+            report = ingest_articles(store, results(store), analyzer, n_process=jobs,
                                      on_result=on_result, stories=book,
                                      features_for=features_for)
     except KeyboardInterrupt:
+        with _open_store(db) as store:
+            counts["ingested"] = sum(store.has_article(aid) for aid in set(new_ids))
         click.echo(f"interrupted after {counts['ingested']} ingested, {counts['present']} "
                    f"already present, {counts['rejected']} rejected ({settings.db_path}); "
                    "what was stored stays stored, articles still being analysed were not: run "
