@@ -67,7 +67,20 @@ class StoryBook:
         self.settings = settings or AssignSettings()
         self.restores = 0  # full restores from the database (catching up is not one)
         self.caught_up = 0  # other processes' arrivals assigned here to catch up
-        self.assigner, self._generation = self._restored(), _story_generation(store.conn)
+        self.assigner, self._generation = self._snapshot()
+
+    def _snapshot(self) -> tuple[StoryAssigner, int]:
+        """The window and the generation it holds, read in one read transaction: another
+        process committing between the two reads would leave this book believing it holds
+        an article it never saw."""
+        conn = self.store.conn
+        if conn.in_transaction:  # the caller's transaction is the snapshot
+            return self._restored(), _story_generation(conn)
+        conn.execute("BEGIN")
+        try:
+            return self._restored(), _story_generation(conn)
+        finally:
+            conn.execute("COMMIT")
 
     def _restored(self) -> StoryAssigner:
         self.restores += 1
@@ -120,8 +133,7 @@ class StoryBook:
                 generation = _story_generation(conn)
         except BaseException:
             # memory and database must agree: rebuild the window from what was committed
-            self.assigner = self._restored()
-            self._generation = _story_generation(self.store.conn)
+            self.assigner, self._generation = self._snapshot()
             raise
         self._generation = generation
         return True, changes
