@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,34 +33,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from web_speed import build_db, free_port, serve  # the same database and server
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def build_db(path: Path, stories: int) -> None:
-    from corroborate.analyze import Analyzer
-    from corroborate.ingest import Rejection, read_inputs
-    from corroborate.store import Store
-
-    analyzer = Analyzer()
-    groups = []
-    for folder in sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir()):
-        arts = [a for a in read_inputs([str(folder)]) if not isinstance(a, Rejection)]
-        groups.append(list(analyzer.analyze_many(arts)))
-    with Store(path) as store, store.atomic() as conn:
-        n = 0
-        for k in range(stories):
-            conn.execute("INSERT INTO stories(id, created_seq, updated_seq) VALUES (?,?,?)",
-                         (k + 1, k + 1, k + 1))
-            for j, analysis in enumerate(groups[k % len(groups)]):
-                n += 1
-                article = dataclasses.replace(
-                    analysis.article, id=f"{n:016x}", published=f"2026-{k % 12 + 1:02d}-01",
-                    title=f"Story {k + 1}: {analysis.article.title}",
-                    source=f"Outlet {chr(65 + j)} {k % 40}")
-                store.insert_article(conn, article,
-                                     dataclasses.replace(analysis, article=article))
-                conn.execute("INSERT INTO story_articles(article_id, story_id) VALUES (?,?)",
-                             (article.id, k + 1))
 
 
 def pasted_form(articles: int, chars: int) -> dict[str, str]:
@@ -84,21 +57,6 @@ def pasted_form(articles: int, chars: int) -> dict[str, str]:
         form[f"outlet-{n}"] = f"Outlet {n}"
         form[f"text-{n}"] = "\n\n".join(parts)[:chars]
     return form
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def serve(db: Path, port: int) -> None:
-    import uvicorn
-
-    from corroborate.web import create_app
-
-    uvicorn.run(create_app(db), host="127.0.0.1", port=port, log_level="warning",
-                access_log=False)
 
 
 def request(conn: http.client.HTTPConnection, method: str, path: str,

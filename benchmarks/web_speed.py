@@ -47,7 +47,9 @@ ROOT = Path(__file__).resolve().parent.parent
 STORIES = 1_000
 
 
-def build_db(path: Path) -> tuple[float, int]:
+def build_db(path: Path, stories: int = STORIES) -> tuple[float, int]:
+    """``stories`` stories of the analysed examples (seconds taken, articles written); also
+    the database of ``web_load.py``."""
     from corroborate.analyze import Analyzer
     from corroborate.ingest import Rejection, read_inputs
     from corroborate.store import Store
@@ -60,7 +62,7 @@ def build_db(path: Path) -> tuple[float, int]:
         groups.append(list(analyzer.analyze_many(arts)))
     with Store(path) as store, store.atomic() as conn:
         n = 0
-        for k in range(STORIES):
+        for k in range(stories):
             day = f"{2024 + (k // 365) % 3}-{(k // 28) % 12 + 1:02d}-{k % 28 + 1:02d}"
             conn.execute("INSERT INTO stories(id, created_seq, updated_seq) VALUES (?,?,?)",
                          (k + 1, k + 1, k + 1))
