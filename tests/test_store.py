@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -101,18 +102,23 @@ def test_ingest_twice_is_idempotent(store: Store, examples: Path, analyzer) -> N
     assert len(store.list_articles()) == 10
 
 
-def test_analysis_failure_rejects_that_article_only(
-        store: Store, examples: Path, analyzer, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def _rules_fail_on(monkeypatch: pytest.MonkeyPatch, fails: Callable[[Article], bool]) -> None:
+    """The analysis rules raise for the articles ``fails`` picks (the parse still runs)."""
     from corroborate.analyze import pipeline
 
     real = pipeline.analysis_from_doc
 
-    def fails_on_meridian(article, doc, version):  # type: ignore[no-untyped-def]
-        if "Meridian" in article.source:
+    def analysis_from_doc(article, doc, version):  # type: ignore[no-untyped-def]
+        if fails(article):
             raise ValueError("simulated rule failure")
         return real(article, doc, version)
 
-    monkeypatch.setattr(pipeline, "analysis_from_doc", fails_on_meridian)
+    monkeypatch.setattr(pipeline, "analysis_from_doc", analysis_from_doc)
+
+
+def test_analysis_failure_rejects_that_article_only(
+        store: Store, examples: Path, analyzer, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    _rules_fail_on(monkeypatch, lambda article: "Meridian" in article.source)
     report = ingest_articles(store, read_inputs([str(examples / "summit")]), analyzer)
     assert len(report.ingested) == 2
     [rejected] = report.rejected
@@ -125,16 +131,7 @@ def test_a_failure_after_reading_names_the_input_line(
     """Issue 13: rejections after reading (analysis failed) named the file but not the line."""
     import json
 
-    from corroborate.analyze import pipeline
-
-    real = pipeline.analysis_from_doc
-
-    def fails_on_second(article, doc, version):  # type: ignore[no-untyped-def]
-        if "second" in article.text:
-            raise ValueError("simulated rule failure")
-        return real(article, doc, version)
-
-    monkeypatch.setattr(pipeline, "analysis_from_doc", fails_on_second)
+    _rules_fail_on(monkeypatch, lambda article: "second" in article.text)
     feed = tmp_path / "feed.jsonl"
     feed.write_text("".join(json.dumps({"title": f"Report {n}", "text": (
         f"This is the {n} report about the flood that hit the valley towns on Monday night, "
