@@ -474,8 +474,7 @@ def test_two_processes_ingesting_into_one_database_lose_nothing(tmp_path: Path) 
         conn = store.conn
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert store.count_articles() == 600
-        arrivals = [store_stories._features_from_row(r) for r in conn.execute(
-            "SELECT article_id, seq, day, embedding, terms FROM story_features ORDER BY seq")]
+        arrivals = stored_arrivals(store)
         stored = membership(store)
         seqs = [r[0] for r in conn.execute("SELECT seq FROM story_features ORDER BY seq")]
         assert seqs == list(range(1, 601))  # one arrival order over both processes
@@ -494,6 +493,12 @@ def test_two_processes_ingesting_into_one_database_lose_nothing(tmp_path: Path) 
     assert partition(stored) == partition(cluster_features(arrivals))
     # each process saw the other's articles: stories hold both outlets' reports
     assert any(len(o) == 2 for o in outlets.values()) and caught_up > 0
+
+
+def stored_arrivals(store: Store) -> list[StoryFeatures]:
+    """The story features the database holds, in arrival order."""
+    return [store_stories._features_from_row(r) for r in store.conn.execute(
+        "SELECT article_id, seq, day, embedding, terms FROM story_features ORDER BY seq")]
 
 
 def partition(stories: dict[str, int]) -> set[frozenset[str]]:
@@ -520,8 +525,7 @@ def test_story_book_restores_when_another_connection_wrote_stories(
         assert first.caught_up > 0 and second.caught_up > 0
         assert first.restores == second.restores == 1
         stories = membership(first_store)
-        arrivals = [store_stories._features_from_row(r) for r in first_store.conn.execute(
-            "SELECT article_id, seq, day, embedding, terms FROM story_features ORDER BY seq")]
+        arrivals = stored_arrivals(first_store)
     assert len(stories) == len(example_articles)
     # as if one book had added them all in that order, and no story mixes two events
     assert partition(stories) == partition(cluster_features(arrivals))
@@ -559,8 +563,7 @@ def test_a_recluster_by_another_process_makes_a_book_restore(
         for article, item in zip(rest, hashing_features(rest), strict=True):
             book.add(article, None, item)
         assert book.restores == 2 and book.caught_up == 0
-        arrivals = [store_stories._features_from_row(r) for r in store.conn.execute(
-            "SELECT article_id, seq, day, embedding, terms FROM story_features ORDER BY seq")]
+        arrivals = stored_arrivals(store)
         stored = membership(store)
     assert [f.article_id for f in arrivals] == [a.id for a in example_articles]
     assert partition(stored) == partition(cluster_features(arrivals))
