@@ -32,6 +32,10 @@ def one(text: str) -> tuple[str, float, str, bool]:
         ("a 2 million pounds fine", ("2 million pounds", 2e6, "GBP", False)),
         ("a KRW 5 trillion budget", ("KRW 5 trillion", 5e12, "KRW", False)),
         ("talks lasted 30-minutes.", ("30-minutes", 30, "minute", False)),
+        # a number compound counts its noun: one outlet's 48-page indictment, another's 47
+        ("in a 48-page indictment", ("48-page", 48, "page", False)),
+        ("a five-term congressman", ("five-term", 5, "term", False)),
+        ("a 12-member jury", ("12-member", 12, "member", False)),
     ],
 )
 def test_quantities(text: str, expected: tuple[str, float, str, bool]) -> None:
@@ -53,7 +57,8 @@ def test_ranges_take_the_unit_of_their_upper_bound_and_are_approximate() -> None
 @pytest.mark.parametrize(
     "text",
     ["a one-on-one meeting", "one of the leaders", "in 2019 the", "a 45-year-old man",
-     "at 10:30 on", "the G7 summit", "COVID-19 spread", "two years ago"],
+     "at 10:30 on", "the G7 summit", "COVID-19 spread", "two years ago", "a two-way race",
+     "two-thirds of voters", "a one-time payment", "a 3-2 vote"],
 )
 def test_not_quantities(text: str) -> None:
     assert find_quantities(text) == []

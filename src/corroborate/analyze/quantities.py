@@ -94,6 +94,11 @@ NOT_UNITS = {
     "all", "both", "only", "just", "still", "then", "there", "what",
 }
 ORDINAL_SKIP = {"first", "last"}
+# The second word of a number compound that is not what the number counts ("two-way",
+# "two-thirds", "three-pointer"); "a 48-page indictment" counts pages.
+_NOT_COMPOUND_UNITS = {"way", "ways", "thirds", "third", "quarters", "quarter", "fifths",
+                       "half", "halves", "fold", "time", "times", "off", "sided", "pointer",
+                       "pointers", "star", "d", "s"}
 _IRREGULAR = {"people": "person", "men": "man", "women": "woman", "children": "child",
               "police": "police", "personnel": "personnel", "staff": "staff",
               "feet": "foot", "teeth": "tooth", "mice": "mouse", "geese": "goose",
@@ -413,13 +418,24 @@ def _match_at(
                                  "range"), k
     if unit is None:
         if k + 1 < len(toks) and toks[k].text == "-" and toks[k].start == num_end:
-            return None, k + 1  # "one-on-one", "two-way": part of a compound word
-        noun = counted_noun(start, num_end) if counted_noun else _next_word_noun(toks, k)
-        if noun is None:
-            return None, k
-        unit, noun_end = noun
-        if num_end < noun_end <= num_end + 40 and "." not in text[num_end:noun_end]:
-            end = noun_end
+            # "a 48-page indictment", "a five-term congressman", "a 12-member jury": the
+            # number counts the noun of the compound
+            word = toks[k + 1]
+            compound = (word.start == toks[k].end and word.text.isalpha()
+                        and word.low not in NOT_UNITS and word.low not in NUMBER_WORDS
+                        and word.low not in _NOT_COMPOUND_UNITS and value >= 2
+                        and not (k + 2 < len(toks) and toks[k + 2].text == "-"
+                                 and toks[k + 2].start == word.end))
+            if not compound:
+                return None, k + 1  # "one-on-one", "two-way": part of a compound word
+            unit, end, k = singular(word.text), word.end, k + 2
+        else:
+            noun = counted_noun(start, num_end) if counted_noun else _next_word_noun(toks, k)
+            if noun is None:
+                return None, k
+            unit, noun_end = noun
+            if num_end < noun_end <= num_end + 40 and "." not in text[num_end:noun_end]:
+                end = noun_end
     # A bare four-digit number between 1800 and 2100 is a year, not a count.
     if kind == "count" and is_numeral and re.fullmatch(r"(18|19|20|21)\d\d", first_num_tok.text):
         return None, k
