@@ -95,3 +95,90 @@ def example_analyses(analyzer):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def example_briefs(comparer, example_analyses):  # type: ignore[no-untyped-def]
     return {name: comparer.compare(analyses) for name, analyses in example_analyses.items()}
+
+
+# -- a real local web server (tests/test_ingest_fetch.py, tests/test_watch.py) -----------------
+class WebSite:
+    """An HTTP server on 127.0.0.1 in a thread. ``routes`` maps a path to a function of the
+    request (a :class:`WebRequest`) giving ``(status, headers, body)``; ``requests`` logs every
+    request as it came. Unknown paths are 404 (robots.txt too: everything allowed)."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.routes: dict[str, object] = {}
+        self.requests: list[WebRequest] = []
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # the name http.server calls
+                request = WebRequest(self.path, {k.lower(): v for k, v in self.headers.items()})
+                site.requests.append(request)
+                route = site.routes.get(self.path.split("?", 1)[0])
+                status, headers, body = (route(request) if callable(route)  # type: ignore[misc]
+                                         else (404, {}, b"not here"))
+                try:
+                    self.send_response(status)
+                    for key, value in headers.items():
+                        if value:  # "" leaves the header out (Content-Length: read to close)
+                            self.send_header(key, value)
+                    if "Content-Length" not in headers:
+                        self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if status != 304:
+                        self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,),
+                                       daemon=True)
+        self.thread.start()
+
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def page(self, path: str, body: bytes | str, content_type: str = "text/html; charset=utf-8",
+             **headers: str) -> None:
+        """Serve ``body`` at ``path`` (with an ETag when given, answering 304 to it)."""
+        data = body.encode() if isinstance(body, str) else body
+        fixed = {"Content-Type": content_type, **{k.replace("_", "-"): v
+                                                  for k, v in headers.items()}}
+
+        def reply(request: WebRequest) -> tuple[int, dict[str, str], bytes]:
+            etag = fixed.get("ETag")
+            if etag is not None and request.headers.get("if-none-match") == etag:
+                return 304, {"ETag": etag}, b""
+            return 200, fixed, data
+
+        self.routes[path] = reply
+
+    def paths(self) -> list[str]:
+        return [r.path for r in self.requests]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class WebRequest:
+    def __init__(self, path: str, headers: dict[str, str]) -> None:
+        self.path = path
+        self.headers = headers
+
+
+@pytest.fixture()
+def web_site() -> Iterator[WebSite]:
+    site = WebSite()
+    try:
+        yield site
+    finally:
+        site.close()

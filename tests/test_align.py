@@ -166,6 +166,32 @@ def test_compare_nothing_is_a_usage_error() -> None:
         Comparer(HashingEmbedder()).compare([])
 
 
+def test_articles_not_in_english_are_left_out_and_named(example_analyses) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from corroborate.ingest import IngestOptions, Rejection, read_bytes
+
+    german = ("Bei einem Brand in der Fabrik von Voltara sind am Montag mindestens zwölf "
+              "Menschen ums Leben gekommen, teilte die Polizei mit. Die Feuerwehr war mit "
+              "mehr als hundert Einsatzkräften vor Ort, die Ursache ist noch unklar.")
+    [article] = [a for a in read_bytes(("Brand in Fabrik\n" + german).encode(), "de.txt",
+                                       IngestOptions()) if not isinstance(a, Rejection)]
+    assert article.metadata["language"] == "de"
+    english = list(example_analyses["factory-fire"])
+    # its analysis (English rules over German text) is never read by the comparison
+    foreign = replace(english[0], article=article)
+    comparer = Comparer(HashingEmbedder())
+    brief = comparer.compare([*english, foreign])
+    assert [e.article.id for e in brief.excluded] == [article.id]
+    assert brief.excluded[0].language == "de" and "English" in brief.excluded[0].reason
+    assert article.id not in {a.article.id for a in brief.analyses}
+    assert all(c.article != article.id for f in brief.facts for c in f.claims)
+    assert comparer.compare(english).facts == brief.facts
+    # a story of German articles only: nothing compared, and the brief says why
+    alone = comparer.compare([foreign])
+    assert alone.analyses == () and alone.facts == () and len(alone.excluded) == 1
+
+
 def _fact_with(brief: Brief, *needles: str):  # type: ignore[no-untyped-def]
     for fact in brief.facts:
         texts = " ".join(brief.claim_text(c) for c in fact.claims)

@@ -181,7 +181,7 @@ def test_compare_formats_and_output_file(runner: CliRunner, tmp_path: Path,
     r = run(runner, "compare", str(examples / "factory-fire"), "--format", "json")
     assert r.exit_code == 0, r.output
     doc = json.loads(r.output)
-    assert doc["schema"] == "corroborate.brief/2" and len(doc["articles"]) == 3
+    assert doc["schema"] == "corroborate.brief/3" and len(doc["articles"]) == 3
     assert doc["counts"]["disputed"] >= 1
     out = tmp_path / "brief.html"
     r = run(runner, "compare", str(examples / "factory-fire"), "--format", "html", "-o", str(out))

@@ -61,8 +61,8 @@ def test_ingest_says_which_articles_are_not_in_english(tmp_path: Path) -> None:
                              "--no-analyze"], catch_exceptions=False)
     assert r.exit_code == 0, r.output
     assert ("note: 2 of 3 articles are not in English (de 1, fr 1): they are stored and "
-            "grouped into stories, but the analysis and the comparison use English rules"
-            ) in r.output
+            "grouped into stories, but the analysis uses English rules, so it is not to be "
+            "relied on, and briefs leave them out (saying so)") in r.output
     as_json = runner.invoke(main, ["ingest", str(feed), "--db", str(tmp_path / "j.db"),
                                    "--no-stories", "--no-analyze", "--format", "json"],
                             catch_exceptions=False)

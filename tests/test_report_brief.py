@@ -172,7 +172,7 @@ EMPTY = Brief(analyses=(), facts=(), lineages=(), entities=(), timeline=(), head
 def test_dict_validates_against_schema(doc: dict[str, Any],
                                        validator: jsonschema.Draft202012Validator) -> None:
     validator.validate(doc)
-    assert doc["schema"] == "corroborate.brief/2"
+    assert doc["schema"] == "corroborate.brief/3"
     assert doc["counts"] == {"agreed": 1, "single": 2, "disputed": 1}
     json.dumps(doc)  # plain JSON types only
 
@@ -360,3 +360,31 @@ def test_empty_brief_renders(brief: Brief, validator: jsonschema.Draft202012Vali
     page = brief_to_html(doc)
     assert page.rstrip().endswith("</html>") and "<h2>Disputed</h2>" in page
     assert "The outlets do not contradict each other." in page
+
+
+def test_articles_not_compared_are_listed_and_escaped(brief: Brief,
+                                                     validator: jsonschema.Draft202012Validator
+                                                     ) -> None:
+    from dataclasses import replace
+
+    from corroborate.model import Exclusion
+
+    foreign = Article("d4d4d4d4d4d4d4d4", "Ein Brand in der Fabrik.", f"Brand {SCRIPT}",
+                      EVIL_SOURCE, "2026-01-05")
+    reason = "written in another language than English (detected: de, probability 0.99)"
+    with_excluded = replace(brief, excluded=(Exclusion(foreign, reason, "de"),))
+    doc = brief_to_dict(with_excluded)
+    validator.validate(doc)
+    assert doc["excluded"] == [{"id": foreign.id, "source": EVIL_SOURCE, "title": foreign.title,
+                                "published": "2026-01-05", "url": None, "path": None,
+                                "language": "de", "reason": reason}]
+    assert foreign.id not in {a["id"] for a in doc["articles"]}
+    text = brief_to_markdown(doc)
+    assert "## Not compared" in text and "1 not compared (not in English)" in text
+    assert SCRIPT not in text.split("## Not compared")[1]
+    page = brief_to_html(doc)
+    assert "<h2>Not compared</h2>" in page and SCRIPT not in page
+    # nothing compared at all: the brief still renders and says why
+    only = brief_to_dict(Brief((), (), (), (), (), "", (), "", (Exclusion(foreign, reason, "de"),)))
+    validator.validate(only)
+    assert "Not compared" in brief_to_markdown(only) and "Not compared" in brief_to_html(only)

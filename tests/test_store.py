@@ -102,6 +102,29 @@ def test_ingest_twice_is_idempotent(store: Store, examples: Path, analyzer) -> N
     assert len(store.list_articles()) == 10
 
 
+def test_a_long_run_of_stored_articles_is_not_held_back(
+        store: Store, examples: Path, analyzer, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    # stored articles and rejections are reported in input order, after the new articles
+    # read before them are written; a re-run over an archive must not hold a long run of
+    # them (their texts) in memory meanwhile: beyond MAX_WAITING they are reported at once
+    from corroborate.store import ingest as store_ingest
+
+    ingest_articles(store, read_inputs([str(examples / "summit")]), None)
+    items = [_article(examples, "factory-fire/pacific-wire.txt"),
+             *read_inputs([str(examples / "summit")])]
+
+    def statuses() -> list[str]:
+        seen: list[str] = []
+        ingest_articles(store, items, analyzer, on_result=lambda item, status: seen.append(status))
+        return seen
+
+    monkeypatch.setattr(store_ingest, "MAX_WAITING", 2)
+    assert statuses() == ["present", "present", "ingested", "present"]
+    store.conn.execute("DELETE FROM articles WHERE id = ?", (items[0].id,))
+    monkeypatch.setattr(store_ingest, "MAX_WAITING", 1000)
+    assert statuses() == ["ingested", "present", "present", "present"]
+
+
 def _rules_fail_on(monkeypatch: pytest.MonkeyPatch, fails: Callable[[Article], bool]) -> None:
     """The analysis rules raise for the articles ``fails`` picks (the parse still runs)."""
     from corroborate.analyze import pipeline

@@ -175,7 +175,7 @@ def test_story_page_is_the_brief(client: TestClient, stories: list[dict[str, Any
     assert r.status_code == 200
     _assert_headers(r)
     brief = client.get(f"/api/stories/{story['id']}/brief").json()
-    assert brief["schema"] == "corroborate.brief/2"
+    assert brief["schema"] == "corroborate.brief/3"
     for section in ("Agreed facts", "Reported by one outlet only", "Disputed",
                     "Quotes by speaker", "Sourcing per outlet", "Entities", "Timeline"):
         assert section in r.text
@@ -291,6 +291,26 @@ def test_compare_form_and_result(client: TestClient, examples: Path) -> None:
     assert r.status_code == 200
     assert "Agreed facts" in r.text and "Outlet 1" in r.text and "Outlet 2" in r.text
     assert 'id="a1-s0"' in r.text and 'href="#a1-s' in r.text
+
+
+def test_compare_leaves_out_an_article_not_in_english(client: TestClient, examples: Path) -> None:
+    data: dict[str, str] = {"slots": "3"}
+    for n, name in enumerate(("pacific-wire.txt", "northbridge-times.txt"), 1):
+        lines = (examples / "summit" / name).read_text().splitlines()
+        body = [ln for ln in lines if not re.match(r"^[A-Z][A-Za-z]*: ", ln)]  # header
+        title = next(ln for ln in body if ln.strip())
+        data |= {f"title-{n}": title, f"outlet-{n}": f"Outlet {n}",
+                 f"text-{n}": "\n".join(body[body.index(title) + 1:])}
+    data |= {"title-3": "Außenminister treffen sich in Auckland", "outlet-3": "Zeitung <b>",
+             "text-3": ("Die Außenminister Südkoreas und Japans haben sich am Rande eines "
+                        "Treffens in Auckland zu ihrem ersten persönlichen Gespräch seit 2019 "
+                        "getroffen, teilte das Ministerium am Sonntag mit. Das Gespräch dauerte "
+                        "nach Angaben beider Seiten etwa dreißig Minuten.")}
+    r = client.post("/compare", data=data)
+    assert r.status_code == 200
+    assert "Agreed facts" in r.text and "were not compared" not in r.text
+    assert "1 article of this story was not compared" in r.text and "(de)" in r.text
+    assert "Zeitung &lt;b&gt;" in r.text and "Zeitung <b>" not in r.text
 
 
 def test_compare_needs_two_articles(client: TestClient) -> None:

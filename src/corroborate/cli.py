@@ -23,9 +23,13 @@ from corroborate.errors import CorroborateError, InputError, NotFoundError, Usag
 from corroborate.ingest import (
     INPUT_FORMATS,
     PLANNED_FORMATS,
+    SKIP_KINDS,
     IngestOptions,
     Rejection,
+    Skipped,
+    count_skipped,
     expand_inputs,
+    list_inputs,
     load_outlet_names,
     read_one,
 )
@@ -47,8 +51,8 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-_NOT_ENGLISH = ("they are stored and grouped into stories, but the analysis and the "
-                "comparison use English rules, so their facts and quotes are not to be relied on")
+_NOT_ENGLISH = ("they are stored and grouped into stories, but the analysis uses English "
+                "rules, so it is not to be relied on, and briefs leave them out (saying so)")
 
 
 def _reader_went_away() -> None:
@@ -174,6 +178,158 @@ db_option = click.option(
 )
 
 
+def fetch_options(func: F) -> F:
+    """The options of commands that fetch web addresses (`ingest`, `watch`)."""
+    for option in reversed((
+        click.option("--urls", "url_files", multiple=True, metavar="FILE",
+                     type=click.Path(exists=True, dir_okay=False),
+                     help="A file of web addresses to fetch: one a line, # starts a comment "
+                          "(repeatable)."),
+        click.option("--fetch-links", is_flag=True,
+                     help="For a feed entry that carries only a summary, fetch the page it "
+                          "links to (else its title and summary go in, marked as a summary)."),
+        click.option("--rate", type=click.FloatRange(min=0), default=1.0, show_default=True,
+                     metavar="SECONDS", help="At least this long between two requests to one "
+                                             "host (more when its robots.txt asks)."),
+        click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=20.0,
+                     show_default=True, metavar="SECONDS",
+                     help="Give up on a connect or read that takes longer (each request is "
+                          "tried 3 times, with back-off, on network errors, 429 and 5xx)."),
+        click.option("--contact", metavar="URL_OR_EMAIL", envvar="CORROBORATE_CONTACT",
+                     default=None, help="Put in the User-Agent, so that site operators can "
+                                        "reach you (or $CORROBORATE_CONTACT)."),
+    )):
+        func = option(func)
+    return func
+
+
+class _Web:
+    """Fetching for a command: the reader of web addresses over the database's fetch state,
+    made when the first address needs it (httpx loads only then)."""
+
+    def __init__(self, store: Any, options: IngestOptions, *, fetch: bool, fetch_links: bool,
+                 rate: float, timeout: float, contact: str | None, max_bytes: int) -> None:
+        self.store, self.options, self.fetch = store, options, fetch
+        self.settings = {"fetch_links": fetch_links, "rate": rate, "timeout": timeout,
+                         "contact": contact, "max_bytes": max_bytes}
+        self.reader: Any = None
+
+    def web_reader(self) -> Any:
+        if self.reader is None:
+            from corroborate.ingest.fetch import Fetcher, FetchOptions, WebReader
+            from corroborate.store.fetch_state import StoreFetchState
+
+            fetcher = Fetcher(FetchOptions(**self.settings),  # type: ignore[arg-type]
+                              state=StoreFetchState(self.store))
+            self.reader = WebReader(fetcher, self.options)
+        return self.reader
+
+    def read(self, item: str | Rejection, *, stdin: Any = None,
+             named: frozenset[str] = frozenset()) -> Any:
+        """The articles of one expanded input: a web address fetched, a sitemap file named on
+        the command line expanded to its pages, anything else read as a file."""
+        from corroborate.ingest import is_url
+
+        if isinstance(item, str) and is_url(item):
+            if not self.fetch:
+                return iter([Rejection(item, "a web address, not fetched (--no-fetch): leave "
+                                             "--no-fetch out to fetch it")])
+            return self.web_reader().read(item)
+        if isinstance(item, str) and item in named and self.fetch and _is_sitemap_file(item):
+            return self.web_reader().read_sitemap_file(Path(item))
+        return read_one(item, self.options, stdin=stdin)
+
+    def commit(self, rejected: list[Rejection]) -> None:
+        """Keep what was fetched in the database, except what stands for articles not
+        stored (they are fetched again next time)."""
+        if self.reader is not None:
+            self.reader.commit({r.input for r in rejected})
+
+    def summary(self) -> str:
+        """", N unchanged since the last fetch, M read before" (empty without fetching)."""
+        if self.reader is None:
+            return ""
+        stats = self.reader.stats
+        parts = []
+        if stats.unchanged:
+            parts.append(f"{len(stats.unchanged)} unchanged since the last fetch")
+        if stats.seen_before:
+            parts.append(f"{stats.seen_before} feed entries or sitemap pages read before")
+        return "".join(f", {p}" for p in parts)
+
+    def as_json(self) -> dict[str, Any] | None:
+        if self.reader is None:
+            return None
+        stats = self.reader.stats
+        return {"fetched": stats.fetched, "unchanged": list(stats.unchanged),
+                "read_before": stats.seen_before, "failed": stats.failed,
+                "requests": self.reader.fetcher.requests}
+
+    def close(self) -> None:
+        if self.reader is not None:
+            self.reader.fetcher.close()
+
+
+def _is_sitemap_file(path: str) -> bool:
+    import gzip
+    import zlib
+
+    from corroborate.ingest.sitemap import looks_like_sitemap
+
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(4096)
+            if head.startswith(b"\x1f\x8b"):
+                stream.seek(0)
+                with gzip.GzipFile(fileobj=stream) as inner:
+                    head = inner.read(4096)
+    except (OSError, EOFError, zlib.error):
+        return False
+    return looks_like_sitemap(head)
+
+
+def _skipped_summary(skipped: tuple[Skipped, ...]) -> str:
+    """", 17 skipped (9 images, styles, scripts or media; 6 sitemaps; 2 hidden)" (empty when
+    nothing was skipped)."""
+    if not skipped:
+        return ""
+    kinds = "; ".join(f"{n} {SKIP_KINDS.get(kind, (kind, kind))[n != 1]}"
+                      for kind, n in count_skipped(skipped).items())
+    return f", {len(skipped)} skipped ({kinds})"
+
+
+#: What -v says of an article stored with no full text, or flagged as a stub.
+_SUMMARY_ONLY = "stored as a summary only (the input gives no full text)"
+
+
+def _flag_of(article: Article) -> tuple[str, str] | None:
+    """``("summary", why)`` for an article stored as a summary only (metadata ``text_kind``
+    "summary"), ``("stub", why)`` for a page flagged as a possible stub (metadata ``stub``)."""
+    if article.metadata.get("text_kind") == "summary":
+        return "summary", _SUMMARY_ONLY
+    stub = article.metadata.get("stub")
+    return ("stub", f"flagged as a possible stub: {stub}") if stub else None
+
+
+def _flagged_summary(flagged: dict[str, list[str]]) -> str:
+    """", 5 stored as summaries only, 1 flagged as a possible stub" (the parts with none left
+    out)."""
+    summaries, stubs = len(flagged["summary"]), len(flagged["stub"])
+    parts = []
+    if summaries:
+        parts.append(f"{summaries} stored as "
+                     f"{'a summary' if summaries == 1 else 'summaries'} only")
+    if stubs:
+        parts.append(f"{stubs} flagged as {'a possible stub' if stubs == 1 else 'possible stubs'}")
+    return "".join(f", {p}" for p in parts)
+
+
+def _url_lists(files: tuple[str, ...]) -> list[str | Rejection]:
+    from corroborate.ingest.fetch import read_url_list
+
+    return [item for name in files for item in read_url_list(Path(name))]
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="corroborate")
 def main() -> None:
@@ -190,7 +346,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @db_option
 @click.option("--source", metavar="NAME", help="Outlet name for every input (overrides metadata).")
 @click.option("--source-map", "source_map", metavar="FILE",
@@ -212,10 +368,29 @@ def main() -> None:
                    "stderr is a terminal.")
 @click.option("--no-stories", is_flag=True,
               help="Do not assign the articles to stories now (`corroborate recluster` does).")
+@fetch_options
+@click.option("--no-fetch", is_flag=True,
+              help="Fetch nothing: web addresses and sitemaps are named as not read.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local",
+              show_default=True,
+              help="Where reading, analysis and embedding run: this process, or Ray Data "
+                   "workers (pip install 'corroborate[ray]'); stories and writes stay here.")
+@click.option("--address", metavar="ADDRESS", default=None,
+              help="With --engine ray: the Ray cluster to use (`ray start --head` prints it; "
+                   "auto: the one on this machine); default a local instance.")
+@click.option("--workers", type=click.IntRange(1, 4096), default=None, metavar="N",
+              help="With --engine ray: analysis workers, one CPU each (default: every CPU).")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also list on stderr each input a directory walk skipped, and each article "
+                   "stored as a summary only or flagged as a stub, with the reason (else the "
+                   "summary counts them).")
 @handle_errors
 def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_map: str | None,
            fmt: str, max_bytes: int | None, input_format: str | None, no_analyze: bool,
-           jobs: int, progress: bool | None, no_stories: bool) -> None:
+           jobs: int, progress: bool | None, no_stories: bool, url_files: tuple[str, ...],
+           fetch_links: bool, rate: float, timeout: float, contact: str | None,
+           no_fetch: bool, engine: str, address: str | None, workers: int | None,
+           verbose: bool) -> None:
     """Read articles into the database, analyse them and assign each to a story.
 
     Each new article joins the story of the same event among the active stories (or opens
@@ -225,16 +400,33 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_ma
     PATHS are .txt/.md files (optional Source:/Date:/URL: header, then the title line),
     .html/.htm pages, .jsonl/.ndjson/.json files (fields title, text, source, url,
     published; news-please and JSON Feed fields too), feeds (.xml/.rss/.atom, JSON Feed: one
-    article per entry; linked pages are not fetched), WARC/ARC archives (one article per HTML
-    page), any of these gzipped, directories (searched recursively), or - for standard input;
-    stdin and files with no telling extension are recognised from their content
-    (--input-format forces a kind).
+    article per entry; with --fetch-links an entry with only a summary is replaced by the page
+    it links to), WARC/ARC archives (one article per HTML page), any of these gzipped,
+    directories (searched recursively), - for standard input, or http(s):// addresses (also
+    listed in --urls FILE); stdin and files with no telling extension are recognised from
+    their content (--input-format forces a kind).
+
+    Web addresses are fetched politely: robots.txt respected (a page it disallows is named
+    as rejected), --rate seconds between requests to one host, --timeout per request, three
+    tries with back-off on network errors, 429 and 5xx, redirects followed. A page is one
+    article (its final URL and fetch time kept as fetched_url and fetched_at), a feed gives
+    its entries, a sitemap (or a sitemap file named here) its pages. Fetched again, an
+    unchanged address costs a conditional request (ETag, Last-Modified) and no article, and
+    feed entries and sitemap pages read before are passed over (kept in the database).
+
+    With --engine ray, reading, analysis and embedding run on Ray Data workers (a local
+    instance with --workers CPUs, or the cluster at --address); the story assignment and the
+    writes stay in this process, in input order, so articles, analyses, stories and
+    rejections are those of --engine local. It reads files only (not - or web addresses).
 
     Several ingests may write to one database at once: each article's transaction waits
     for the other's (a line says so), and both processes' articles join the same stories.
     Ctrl-C stops after saying what went in; the same command again goes on where it stopped.
 
     Each bad input gets one line on stderr naming it and the reason; the rest is ingested.
+    What a directory walk passes over as no article (images, style sheets, scripts, sitemaps,
+    hidden files, README/LICENSE, other extensions) and the articles stored as a summary only
+    or flagged as possible stubs are counted in the summary; -v lists each on stderr.
     Exit code 0 when nothing was rejected, 1 when something was.
 
     \b
@@ -244,16 +436,32 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_ma
       corroborate ingest pages/ --source-map outlets.csv
       cat feed.jsonl | corroborate ingest - --format json
       corroborate ingest export.dat --input-format jsonl
+      corroborate ingest archive.jsonl --engine ray --address auto
+      corroborate ingest https://example.org/news/story.html --rate 2
+      corroborate ingest --urls feeds.txt --fetch-links --contact me@example.org
+      corroborate ingest https://example.org/news-sitemap.xml
     """
     from corroborate.analyze import Analyzer
     from corroborate.progress import Progress
     from corroborate.store import IngestReport, ingest_articles
 
+    if not paths and not url_files:
+        raise UsageError("nothing to ingest: give PATH... (files, directories, -, web "
+                         "addresses) or --urls FILE")
+    if engine == "local" and (address is not None or workers is not None):
+        raise UsageError("--address and --workers go with --engine ray: add --engine ray")
+
     settings = _settings(db).with_overrides(max_bytes=max_bytes)
     options = IngestOptions(source=source, max_bytes=settings.max_bytes,
                             min_words=settings.min_words, input_format=input_format,
                             outlets=load_outlet_names(source_map) if source_map else None)
-    items = expand_inputs(paths)
+    walked = list_inputs(paths)
+    items = [*walked.items, *_url_lists(url_files)]
+    skipped = walked.skipped
+    if verbose:
+        for passed in skipped:
+            click.echo(f"skipped: {passed.input}: {passed.reason}", err=True)
+    named = frozenset(paths)
     stdin = _stdin(paths)
     show_progress = sys.stderr.isatty() if progress is None else progress
     bar = Progress("ingesting", _estimate_articles(items, input_format), enabled=show_progress)
@@ -264,6 +472,8 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_ma
         click.echo(message, err=True)
 
     languages: dict[str, int] = {}
+    # ids of the new articles stored as a summary only, and flagged as possible stubs
+    flagged: dict[str, list[str]] = {"summary": [], "stub": []}
 
     def on_result(item: Article | Rejection, status: str) -> None:
         counts[status] += 1
@@ -272,15 +482,20 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_ma
         elif status == "ingested":
             language = str(item.metadata.get("language", "und"))
             languages[language] = languages.get(language, 0) + 1
+            flag = _flag_of(item)
+            if flag is not None:
+                flagged[flag[0]].append(item.id)
+                if verbose:
+                    say(f"flagged: {item.origin or item.path or item.id}: {flag[1]}")
         bar.advance()
 
     # new articles read by this run, so that an interrupt can say how many of them the
     # database holds (Ctrl-C may land between an article's commit and its count)
     new_ids: list[str] = []
 
-    def results(store: Any) -> Any:
+    def results(store: Any, web: _Web) -> Any:
         for item in items:
-            for result in read_one(item, options, stdin=stdin):
+            for result in web.read(item, stdin=stdin, named=named):
                 if isinstance(result, Article):
                     if len(result.text) >= LARGE_ARTICLE_CHARS:
                         name = result.origin or result.path or result.id
@@ -294,15 +509,30 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_ma
     report = IngestReport()
     try:
         with bar, _open_store(db, create=True, on_wait=say) as store:
-            book, features_for = (None, None) if no_stories else _story_book(store)
-            report = ingest_articles(store, results(store), analyzer, n_process=jobs,
-                                     on_result=on_result, stories=book,
-                                     features_for=features_for)
+            web = _Web(store, options, fetch=not no_fetch, fetch_links=fetch_links, rate=rate,
+                       timeout=timeout, contact=contact, max_bytes=settings.max_bytes)
+            try:
+                book, features_for = (None, None) if no_stories else _story_book(store)
+                if engine == "ray":
+                    from corroborate.store.ray_engine import ingest_with_ray
+
+                    report = ingest_with_ray(store, items, options, analyze=not no_analyze,
+                                             stories=book, on_result=on_result,
+                                             on_new=lambda article: new_ids.append(article.id),
+                                             address=address, workers=workers)
+                else:
+                    report = ingest_articles(store, results(store, web), analyzer,
+                                             n_process=jobs, on_result=on_result,
+                                             stories=book, features_for=features_for)
+                web.commit(report.rejected)
+            finally:
+                web.close()
     except KeyboardInterrupt:
         with _open_store(db) as store:
             counts["ingested"] = sum(store.has_article(aid) for aid in set(new_ids))
         click.echo(f"interrupted after {counts['ingested']} ingested, {counts['present']} "
-                   f"already present, {counts['rejected']} rejected ({settings.db_path}); "
+                   f"already present, {counts['rejected']} rejected"
+                   f"{_skipped_summary(skipped)} ({settings.db_path}); "
                    "what was stored stays stored, articles still being analysed were not: run "
                    "the same command again to go on", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -319,19 +549,154 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_ma
             "languages": dict(sorted(languages.items())),
             "ingested": report.ingested, "present": report.present,
             "rejected": [{"input": r.input, "reason": r.reason} for r in report.rejected],
+            "skipped": [{"input": s.input, "kind": s.kind, "reason": s.reason}
+                        for s in skipped],
+            "skipped_counts": count_skipped(skipped),
+            "summaries_only": flagged["summary"], "stubs": flagged["stub"],
             "stories": {aid: report.story_of[aid] for aid in report.ingested
                         if aid in report.story_of},
             "story_changes": [{"kind": c.kind, "story": c.story, "article_id": c.article_id,
                                "previous": c.previous} for c in report.changes
                               if c.kind != "assign"],
+            **({"fetch": web.as_json()} if web.reader is not None else {}),
         }, indent=2))
     else:
         tail = (f", into {len(stories)} {'story' if len(stories) == 1 else 'stories'}"
                 if stories else "")
         click.echo(f"{len(report.ingested)} ingested, {len(report.present)} already present, "
-                   f"{len(report.rejected)} rejected ({settings.db_path}){tail}; "
+                   f"{len(report.rejected)} rejected{_skipped_summary(skipped)}"
+                   f"{_flagged_summary(flagged)}{web.summary()} ({settings.db_path}){tail}; "
                    f"{bar.summary()}")
     if report.rejected:
+        sys.exit(EXIT_REJECTED)
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.IGNORECASE)
+_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(_ctx: Any, _param: Any, value: str) -> float:
+    """Seconds of a duration written ``30s``, ``10m``, ``2h``, ``1d`` or a plain number."""
+    match = _DURATION.match(value)
+    if match is None or float(match.group(1)) <= 0:
+        raise click.BadParameter(f"{value!r}: give a duration such as 30s, 10m, 2h or 1d")
+    return float(match.group(1)) * _SECONDS[match.group(2).lower()]
+
+
+@main.command(name="watch")
+@click.argument("addresses", nargs=-1, metavar="FEED_OR_URL...")
+@db_option
+@click.option("--every", default="10m", show_default=True, metavar="DURATION",
+              callback=_duration,
+              help="Time between the starts of two rounds (30s, 10m, 2h, 1d; a number alone is "
+                   "seconds).")
+@click.option("--once", is_flag=True,
+              help="One round, then stop (exit 1 when something was rejected or could not be "
+                   "fetched).")
+@fetch_options
+@click.option("--no-analyze", is_flag=True, help="Store the articles without analysing them.")
+@click.option("--no-stories", is_flag=True,
+              help="Do not assign the articles to stories now (`corroborate recluster` does).")
+@handle_errors
+def watch_cmd(addresses: tuple[str, ...], db: str | None, every: float, once: bool,
+              url_files: tuple[str, ...], fetch_links: bool, rate: float, timeout: float,
+              contact: str | None, no_analyze: bool, no_stories: bool) -> None:
+    """Poll feeds and ingest their new entries, round after round, until Ctrl-C.
+
+    Each round fetches every FEED_OR_URL (an RSS, Atom, RDF or JSON feed; a sitemap or news
+    sitemap; a page) as `corroborate ingest` does (robots.txt, --rate, --timeout, tries with
+    back-off), asking conditionally (ETag, Last-Modified) so that an unchanged feed costs a
+    304 and nothing more. Its new entries are analysed, stored and assigned to stories; the
+    entries already read are passed over. What was fetched and read is kept in the database,
+    so a restart goes on where the last run stopped and never stores an article twice.
+
+    A feed that cannot be fetched (the network, the server down, HTTP 5xx) gets one line on
+    stderr, and the next round tries again; one line per round says what went in. Ctrl-C
+    stops with a summary (exit 130); --once runs one round (exit 0, or 1 when something was
+    rejected or could not be fetched).
+
+    \b
+    Examples:
+      corroborate watch https://example.org/feed.xml --every 10m
+      corroborate watch --urls feeds.txt --fetch-links --db news.db
+      corroborate watch https://example.org/news-sitemap.xml --once
+    """
+    import time
+    from datetime import datetime
+
+    from corroborate.analyze import Analyzer
+    from corroborate.ingest import is_url
+    from corroborate.ingest.fetch import FetchStats
+    from corroborate.store import ingest_articles
+
+    def say(message: str) -> None:
+        click.echo(message, err=True)
+
+    targets: list[str | Rejection] = [*addresses, *_url_lists(url_files)]
+    bad = [t if isinstance(t, Rejection) else
+           Rejection(t, "not a web address: watch polls http(s):// addresses (read files "
+                        "with `corroborate ingest`)")
+           for t in targets if isinstance(t, Rejection) or not is_url(t)]
+    urls = list(dict.fromkeys(t.strip() for t in targets
+                              if isinstance(t, str) and is_url(t)))
+    for rejection in bad:
+        say(f"rejected: {rejection.input}: {rejection.reason}")
+    if not urls:
+        raise UsageError("nothing to watch: give feed addresses (http(s)://...) or --urls FILE")
+    settings = _settings(db)
+    options = IngestOptions(max_bytes=settings.max_bytes, min_words=settings.min_words)
+    totals = {"ingested": 0, "present": 0, "rejected": len(bad)}
+    counts = dict.fromkeys(totals, 0)
+    rounds = 0
+
+    def on_result(item: Article | Rejection, status: str) -> None:
+        counts[status] += 1
+        totals[status] += 1
+        if isinstance(item, Rejection):
+            say(f"rejected: {item.input}: {item.reason}")
+
+    analyzer = None if no_analyze else Analyzer()
+    try:
+        with _open_store(db, create=True, on_wait=say) as store:
+            web = _Web(store, options, fetch=True, fetch_links=fetch_links, rate=rate,
+                       timeout=timeout, contact=contact, max_bytes=settings.max_bytes)
+            try:
+                book, features_for = (None, None) if no_stories else _story_book(store)
+                reader = web.web_reader()
+                while True:
+                    rounds += 1
+                    started = time.monotonic()
+                    counts.update(dict.fromkeys(counts, 0))
+                    reader.stats = FetchStats()  # this round's
+                    stories: set[int] = set()
+                    for url in urls:
+                        report = ingest_articles(store, reader.read(url), analyzer,
+                                                 on_result=on_result, stories=book,
+                                                 features_for=features_for)
+                        reader.commit({r.input for r in report.rejected})
+                        stories.update(report.story_of[a] for a in report.ingested
+                                       if a in report.story_of)
+                    tail = (f", into {len(stories)} {'story' if len(stories) == 1 else 'stories'}"
+                            if stories else "")
+                    click.echo(f"{datetime.now().strftime('%H:%M:%S')} round {rounds}: "
+                               f"{counts['ingested']} ingested, {counts['present']} already "
+                               f"present, {counts['rejected']} rejected, "
+                               f"{len(reader.stats.unchanged)} unchanged, "
+                               f"{reader.stats.seen_before} entries read before "
+                               f"({settings.db_path}){tail}")
+                    if once:
+                        break
+                    reader.fetcher.forget_robots()  # read again each round
+                    time.sleep(max(0.0, every - (time.monotonic() - started)))
+            finally:
+                web.close()
+    except KeyboardInterrupt:
+        click.echo(f"stopped after {rounds} {'round' if rounds == 1 else 'rounds'}: "
+                   f"{totals['ingested']} ingested, {totals['present']} already present, "
+                   f"{totals['rejected']} rejected ({settings.db_path}); what was stored stays "
+                   "stored, and the same command again goes on from there", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if counts["rejected"] or bad:
         sys.exit(EXIT_REJECTED)
 
 
@@ -513,7 +878,7 @@ def _compare_inputs(inputs: tuple[str, ...], db: str | None) -> tuple[list[Any],
 brief_format_option = click.option(
     "--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md",
     show_default=True,
-    help="Brief format: Markdown, JSON (corroborate.brief/2) or a standalone HTML page.")
+    help="Brief format: Markdown, JSON (corroborate.brief/3) or a standalone HTML page.")
 brief_output_option = click.option(
     "-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
     help="Write the brief to this file instead of standard output.")

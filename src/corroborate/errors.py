@@ -52,6 +52,10 @@ class ModelUnavailableError(CorroborateError):
     exit_code = 5
 
 
+class EngineUnavailableError(ModelUnavailableError):
+    """An optional engine (``--engine ray``) is not installed; the message says what to install."""
+
+
 class ListenError(CorroborateError):
     """The web server cannot listen on the address asked for (port in use, no such host)."""
 

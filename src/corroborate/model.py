@@ -66,6 +66,12 @@ class Article:
         if not isinstance(self.metadata, MappingProxyType):
             object.__setattr__(self, "metadata", _frozen_mapping(self.metadata))
 
+    def __reduce__(self) -> tuple[type[Article], tuple[Any, ...]]:
+        """Pickle support (worker processes, Ray): a read-only mapping does not pickle, so the
+        metadata travels as a plain dict and comes back read-only; ``origin`` travels too."""
+        return (Article, (self.id, self.text, self.title, self.source, self.published,
+                          self.url, self.path, self.author, dict(self.metadata), self.origin))
+
     def span(self, start: int, end: int) -> str:
         """The article text between two character offsets."""
         return self.text[start:end]
@@ -198,7 +204,7 @@ class Analysis:
 
 # -- Cross-source comparison ---------------------------------------------------------------
 
-BRIEF_SCHEMA = "corroborate.brief/2"
+BRIEF_SCHEMA = "corroborate.brief/3"
 
 ClaimField = Literal["text", "title"]
 FactStatus = Literal["agreed", "single", "disputed"]
@@ -315,6 +321,16 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Exclusion:
+    """An article of the story that the comparison left out, and why (``language``: the
+    language it was detected to be written in, when that is the reason)."""
+
+    article: Article
+    reason: str
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Brief:
     """The comparison of a set of reports of one event. The analyses own the articles and
     their text; facts, lineages, entities and the timeline point into them."""
@@ -327,6 +343,7 @@ class Brief:
     headline: str  # article id whose title is the most representative
     summary: tuple[str, ...]  # fact ids, most corroborated first
     aligner: str = ""
+    excluded: tuple[Exclusion, ...] = ()  # articles not compared (not in English), and why
 
     def analysis_of(self, article_id: str) -> Analysis:
         for analysis in self.analyses:

@@ -42,6 +42,7 @@ from corroborate.align.scorer import PairScorer, load_default_scorer
 from corroborate.align.support import SupportModel, load_support_model, support_row
 from corroborate.embed import Embedder, MiniLMEmbedder
 from corroborate.errors import UsageError
+from corroborate.ingest.language import not_analysable
 
 if TYPE_CHECKING:
     from corroborate.analyze import Analyzer
@@ -51,6 +52,7 @@ from corroborate.model import (
     Brief,
     Claim,
     Difference,
+    Exclusion,
     Fact,
     Lineage,
     Mention,
@@ -196,6 +198,12 @@ class Comparer:
         return f"corroborate-aligner/2+{self.embedder.name}{model}{support}"
 
     def compare(self, analyses: Sequence[Analysis]) -> Brief:
+        """The brief of ``analyses``: articles not in English (their detected language, see
+        :func:`~corroborate.ingest.language.not_analysable`) are left out of the comparison
+        and listed in ``Brief.excluded`` with the reason."""
+        analyses, excluded = split_comparable(analyses)
+        if not analyses and excluded:
+            return Brief((), (), (), (), (), "", (), self.name, excluded)
         analyses, lineages, nodes = self.claim_nodes(analyses)
         by_id = {a.article.id: a for a in analyses}
         scores = self._pair_scores(nodes)
@@ -210,7 +218,7 @@ class Comparer:
             analyses=tuple(analyses), facts=tuple(facts), lineages=tuple(lineages),
             entities=_entities(analyses), timeline=_timeline(analyses),
             headline=_headline(analyses, nodes, scores),
-            summary=_summary(facts), aligner=self.name,
+            summary=_summary(facts), aligner=self.name, excluded=excluded,
         )
 
     def claim_nodes(self, analyses: Sequence[Analysis]
@@ -495,6 +503,21 @@ def compare(articles: Iterable[Article], *, analyzer: Analyzer | None = None,
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+def split_comparable(analyses: Sequence[Analysis]
+                     ) -> tuple[list[Analysis], tuple[Exclusion, ...]]:
+    """The analyses the comparison reads (each article once, in order), and the articles it
+    leaves out with the reason: those whose text is in another language than English."""
+    kept: list[Analysis] = []
+    excluded: list[Exclusion] = []
+    for analysis in _unique(analyses):
+        verdict = not_analysable(analysis.article.metadata)
+        if verdict is None:
+            kept.append(analysis)
+        else:
+            excluded.append(Exclusion(analysis.article, verdict[1], verdict[0]))
+    return kept, tuple(excluded)
+
 
 def _unique(analyses: Sequence[Analysis]) -> list[Analysis]:
     seen: set[str] = set()

@@ -24,11 +24,12 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Final, Protocol, cast
+from types import MappingProxyType
+from typing import BinaryIO, Final, Literal, Protocol, cast
 
 from corroborate.config import DEFAULT_MAX_BYTES, DEFAULT_MIN_WORDS
 from corroborate.errors import InputError, UsageError
-from corroborate.ingest.base import BuildOptions, Fields, Rejection, build_article
+from corroborate.ingest.base import BuildOptions, Fields, Rejection, Skipped, build_article
 from corroborate.ingest.decode import (
     decode_bytes,
     decode_with,
@@ -52,14 +53,16 @@ from corroborate.ingest.outlets import (
     unwrap_archive,
     url_host,
 )
+from corroborate.ingest.sitemap import looks_like_sitemap
 from corroborate.ingest.text import parse_text
 from corroborate.ingest.warc import GzipGuard, read_archive
 from corroborate.model import Article
 
 __all__ = [
-    "EXTENSIONS", "INPUT_FORMATS", "PLANNED_FORMATS", "IngestOptions", "OutletNames",
-    "Rejection", "check_input_format", "expand_inputs", "load_outlet_names", "read_bytes",
-    "read_inputs", "read_one", "read_stream", "sniff_kind",
+    "EXTENSIONS", "INPUT_FORMATS", "PLANNED_FORMATS", "SKIP_KINDS", "FetchURL", "IngestOptions",
+    "Inputs", "OutletNames", "Rejection", "Skipped", "check_input_format", "count_skipped",
+    "expand_inputs", "is_url", "list_inputs", "load_outlet_names", "read_bytes", "read_inputs",
+    "read_one", "read_stream", "sniff_kind",
 ]
 
 Result = Article | Rejection
@@ -459,20 +462,24 @@ def _is_archive(head: bytes) -> bool:
 
 
 def read_stream(stream: BinaryIO, name: str, options: IngestOptions, *, kind: str | None = None,
-                path: str | None = None, size: int | None = None) -> Iterator[Result]:
+                path: str | None = None, size: int | None = None,
+                url: str | None = None) -> Iterator[Result]:
     """Articles from a binary stream: the one reader of files, standard input and in-memory
     inputs. ``kind`` is one of INPUT_FORMATS, or None to recognise it from the content. Gzip
-    data is decompressed as it is read (one level: a gzip inside it is refused).
+    data is decompressed as it is read (one level: a gzip inside it is refused). ``url`` is
+    where a fetched input came from (after redirects): an HTML page's URL (its own canonical
+    URL, when different, is kept as ``canonical_url``), as for a WARC record.
 
     The size limit applies to the whole input (decompressed), except for JSON Lines, where it
     applies to each line (article), and WARC/ARC archives, where it applies to each record: a
     large archive of small articles is fine."""
     yield from _read_stream(stream, name, options, kind=kind, path=path, size=size,
-                            compressed=False)
+                            compressed=False, url=url)
 
 
 def _read_stream(stream: BinaryIO, name: str, options: IngestOptions, *, kind: str | None,
-                 path: str | None, size: int | None, compressed: bool) -> Iterator[Result]:
+                 path: str | None, size: int | None, compressed: bool,
+                 url: str | None = None) -> Iterator[Result]:
     check_input_format(kind)
     if kind not in _STREAMED and size is not None and size > options.max_bytes:
         yield _over_limit(name, options, size)
@@ -489,7 +496,7 @@ def _read_stream(stream: BinaryIO, name: str, options: IngestOptions, *, kind: s
             return
         inner = io.BufferedReader(GzipGuard(cast(BinaryIO, gzip.GzipFile(fileobj=rejoined))))
         yield from _read_stream(cast(BinaryIO, inner), name, options, kind=kind, path=path,
-                                size=None, compressed=True)
+                                size=None, compressed=True, url=url)
         return
     if kind == "warc" or (kind is None and _is_archive(head)):
         yield from read_archive(io.BufferedReader(_Prefixed(head, stream)), name, path,
@@ -539,15 +546,34 @@ def _read_stream(stream: BinaryIO, name: str, options: IngestOptions, *, kind: s
     except InputError as exc:
         yield Rejection(exc.input, exc.reason)
         return
+    if kind == "html" and url is not None:
+        yield _read_fetched_page(content, name, path, options, url)
+        return
     yield from _READERS[kind](content, name, path, options)
 
 
+def _read_fetched_page(content: str, name: str, path: str | None, options: IngestOptions,
+                       url: str) -> Result:
+    """A page fetched from ``url``: that URL is the article's (the page's own canonical URL,
+    when different, is kept as ``canonical_url``), as for a WARC record."""
+    try:
+        fields = parse_html(content, name, url=url)
+    except InputError as exc:
+        return Rejection(exc.input, exc.reason)
+    metadata = dict(fields.metadata or {})
+    if fields.url and fields.url != url:
+        metadata["canonical_url"] = fields.url
+    return build_article(dataclasses.replace(fields, url=url, metadata=metadata), name, path,
+                         options.build)
+
+
 def read_bytes(data: bytes, name: str, options: IngestOptions, *, kind: str | None = None,
-               path: str | None = None) -> Iterator[Result]:
-    """Articles from an in-memory input (the web form, tests): :func:`read_stream` over
-    ``data``; ``kind`` (else ``options.input_format``, else recognised) says how to read it."""
+               path: str | None = None, url: str | None = None) -> Iterator[Result]:
+    """Articles from an in-memory input (the web form, tests, fetched pages):
+    :func:`read_stream` over ``data``; ``kind`` (else ``options.input_format``, else
+    recognised) says how to read it; ``url`` is where it was fetched from."""
     yield from read_stream(io.BytesIO(data), name, options, kind=kind or options.input_format,
-                           path=path, size=len(data))
+                           path=path, size=len(data), url=url)
 
 
 def _read_file(path: Path, options: IngestOptions) -> Iterator[Result]:
@@ -568,8 +594,10 @@ def _read_file(path: Path, options: IngestOptions) -> Iterator[Result]:
         yield Rejection(name, f"cannot read: {exc.strerror or exc}")
 
 
-_NOT_ARTICLES = re.compile(r"^(?:readme|license|licence|changelog|contributing)(?:\.|$)",
-                           re.IGNORECASE)
+# A folder's own notes (README, README.md, LICENSE.txt, ...), but not a page saved under such
+# a name ("changelog.blog.html.gz").
+_NOT_ARTICLES = re.compile(r"^(?:readme|license|licence|copying|changelog|changes|contributing)"
+                           r"(?:\.(?:md|markdown|txt|text|rst|adoc|org))?$", re.IGNORECASE)
 # Files a walk reads only when their content is a web page, a feed or an archive: pages saved
 # under a server-side extension or none. Otherwise they are named, since someone could expect
 # them read.
@@ -583,14 +611,51 @@ _DOCUMENTS = {".pdf": "a PDF document", ".doc": "a Word document", ".docx": "a W
               ".odt": "an OpenDocument text", ".rtf": "an RTF document",
               ".epub": "an EPUB book"}
 _TARBALLS: Final = (".tar", ".tgz")
+# Files of web pages and sites that are no articles: a walk skips them (counted, not named).
+_ASSETS: Final = MappingProxyType({
+    **dict.fromkeys((".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".ico", ".bmp", ".tif",
+                     ".tiff", ".avif", ".heic"), "an image"),
+    **dict.fromkeys((".css", ".scss", ".less"), "a style sheet"),
+    **dict.fromkeys((".js", ".mjs", ".cjs", ".map", ".wasm"), "a script"),
+    **dict.fromkeys((".woff", ".woff2", ".ttf", ".otf", ".eot"), "a font"),
+    **dict.fromkeys((".mp3", ".m4a", ".ogg", ".oga", ".wav", ".flac", ".mp4", ".m4v", ".webm",
+                     ".mov", ".avi", ".mkv", ".swf"), "a sound or video file"),
+})
+
+#: Why a directory walk passes over an entry (a :class:`Skipped`'s ``kind``), and the words a
+#: summary counts it in, for one and for several ("17 skipped (9 images, styles, scripts or
+#: media; 6 sitemaps; ...)"), in the order a summary lists them. Each entry of a directory
+#: is read, rejected or skipped.
+SKIP_KINDS: Final = MappingProxyType({
+    "asset": ("image, style, script or media file", "images, styles, scripts or media"),
+    "sitemap": ("sitemap", "sitemaps"),
+    "project-file": ("README/LICENSE/CHANGELOG file", "README/LICENSE/CHANGELOG files"),
+    "hidden": ("hidden", "hidden"),
+    "other-extension": ("file of another extension", "files of other extensions"),
+    "not-a-file": ("not a regular file", "not regular files"),
+    "seen-before": ("directory searched before", "directories searched before"),
+})
+
+
+def count_skipped(skipped: Iterable[Skipped]) -> dict[str, int]:
+    """How many of ``skipped`` there are of each kind, in :data:`SKIP_KINDS` order (kinds with
+    none left out)."""
+    counts = dict.fromkeys(SKIP_KINDS, 0)
+    for item in skipped:
+        counts[item.kind] = counts.get(item.kind, 0) + 1
+    return {kind: n for kind, n in counts.items() if n}
+
+
+def _file_head(path: Path) -> bytes:
+    """The first bytes of a file, gzip looked through."""
+    with path.open("rb") as stream:
+        head = stream.read(_HEAD_BYTES)
+    return _gunzipped_head(head, _HEAD_BYTES) if head.startswith(_GZIP_MAGIC) else head
 
 
 def _sniff_file(path: Path) -> str:
     """The kind of a file's content (see :func:`sniff_kind`), gzip looked through."""
-    with path.open("rb") as stream:
-        head = stream.read(_HEAD_BYTES)
-    if head.startswith(_GZIP_MAGIC):
-        head = _gunzipped_head(head, _HEAD_BYTES)
+    head = _file_head(path)
     if _is_archive(head):
         return "warc"
     found = unicode_encoding(head)
@@ -599,15 +664,28 @@ def _sniff_file(path: Path) -> str:
     return sniff_kind(text, complete=False)
 
 
-def _walk_verdict(path: Path) -> bool | Rejection | None:
+def _is_sitemap_file(path: Path) -> bool:
+    try:
+        return looks_like_sitemap(_file_head(path))
+    except OSError:
+        return False  # reading it says why it cannot be read
+
+
+def _walk_verdict(path: Path) -> Literal[True] | Rejection | Skipped:
     """Whether a directory walk reads ``path`` (True), names it as not read (a Rejection), or
-    passes over it (None: images, style sheets, scripts, ...)."""
+    passes over it as no article (a Skipped: images, style sheets, scripts, sitemaps, ...)."""
     suffix = path.suffix.lower()
     compressed = suffix in (".gz", ".tgz")
     inner = Path(path.stem).suffix.lower() if compressed else suffix
     if suffix == ".tgz" or (compressed and inner in _TARBALLS):
         return Rejection(str(path), "not read: a compressed archive of files: extract it "
                                     "first")
+    if inner in _ASSETS:
+        return Skipped(str(path), "asset", f"{_ASSETS[inner]} ({inner}), not an article")
+    if inner in SNIFFED_EXTENSIONS and _is_sitemap_file(path):
+        return Skipped(str(path), "sitemap", "a sitemap (a list of page addresses, not "
+                                             "articles): its pages are not fetched from a "
+                                             "directory; name the file to fetch them")
     if inner in EXTENSIONS or inner in SNIFFED_EXTENSIONS:
         return True
     if inner in _PAGES:
@@ -628,21 +706,26 @@ def _walk_verdict(path: Path) -> bool | Rejection | None:
         return Rejection(str(path), f"not read from the directory (a compressed {inner} file, "
                                     "not a known article extension): name the file itself "
                                     "to have its kind recognised from its content")
-    return None
+    return Skipped(str(path), "other-extension",
+                   f"not an article extension ({inner}): name the file itself to have its "
+                   "kind recognised from its content")
 
 
 def _walk(directory: Path, seen: set[tuple[int, int]] | None = None
-          ) -> Iterator[Path | Rejection]:
-    """Files of known kinds under ``directory``, sorted; hidden files and a folder's own
-    README/LICENSE/CHANGELOG are not articles and are skipped. Files saved under a server-side
-    extension or none are read when their content is a web page, a feed or an archive. A
-    subdirectory that cannot be listed, and a file someone could expect read but that is not
-    (see :func:`_walk_verdict`), is a Rejection. Linked directories are followed once (a link
-    loop ends there)."""
+          ) -> Iterator[Path | Rejection | Skipped]:
+    """Every entry under ``directory``, sorted: a file of a known kind to read, or a Rejection,
+    or a Skipped. Hidden files and a folder's own README/LICENSE/CHANGELOG are not articles
+    and are skipped, as are images, style sheets, scripts and sitemaps. Files saved under a
+    server-side extension or none are read when their content is a web page, a feed or an
+    archive. A subdirectory that cannot be listed, and a file someone could expect read but
+    that is not (see :func:`_walk_verdict`), is a Rejection. Linked directories are followed
+    once (a link loop ends there, skipped)."""
     seen = set() if seen is None else seen
     try:
         info = directory.stat()
         if (info.st_dev, info.st_ino) in seen:
+            yield Skipped(str(directory), "seen-before", "a directory searched before (reached "
+                                                         "again through a link)")
             return
         seen.add((info.st_dev, info.st_ino))
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
@@ -650,9 +733,11 @@ def _walk(directory: Path, seen: set[tuple[int, int]] | None = None
         yield Rejection(str(directory), f"cannot read directory: {exc.strerror or exc}")
         return
     for entry in entries:
-        if entry.name.startswith(".") or _NOT_ARTICLES.match(entry.name):
-            continue
         child = Path(entry.path)
+        if entry.name.startswith("."):
+            yield Skipped(str(child), "hidden", "hidden (its name starts with a dot): name it "
+                                                "to have it read")
+            continue
         try:
             is_dir = entry.is_dir()
             is_file = entry.is_file()
@@ -661,42 +746,97 @@ def _walk(directory: Path, seen: set[tuple[int, int]] | None = None
             continue
         if is_dir:
             yield from _walk(child, seen)
+        elif is_file and _NOT_ARTICLES.match(entry.name):
+            yield Skipped(str(child), "project-file", "a folder's README, LICENSE, CHANGELOG or "
+                                                      "CONTRIBUTING, not an article: name it "
+                                                      "to have it read")
         elif is_file:
             verdict = _walk_verdict(child)
-            if verdict is True:
-                yield child
-            elif isinstance(verdict, Rejection):
-                yield verdict
+            yield child if verdict is True else verdict
+        else:
+            yield Skipped(str(child), "not-a-file", "not a regular file (a broken link, a "
+                                                    "pipe, a socket or a device)")
+
+
+_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
+
+
+def is_url(item: str) -> bool:
+    """Whether an input names a web address (``http://`` or ``https://``), not a file."""
+    return bool(_URL.match(item.strip()))
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What :func:`list_inputs` found: ``items``, the inputs to read (paths, ``-``, web
+    addresses) and the Rejections, in order; ``skipped``, every entry a directory walk passed
+    over as no article, with its reason (see :data:`SKIP_KINDS`)."""
+
+    items: tuple[str | Rejection, ...]
+    skipped: tuple[Skipped, ...] = ()
 
 
 def expand_inputs(inputs: Iterable[str]) -> list[str | Rejection]:
     """The files to read: directories searched recursively for known extensions, ``-`` kept for
-    stdin, and a Rejection for each path that does not exist or holds nothing readable."""
+    stdin, web addresses (``http(s)://``, see :func:`is_url`) kept for fetching, and a
+    Rejection for each path that does not exist or holds nothing readable. What the walks
+    skip is left out: :func:`list_inputs` gives it too."""
+    return list(list_inputs(inputs).items)
+
+
+def list_inputs(inputs: Iterable[str]) -> Inputs:
+    """:func:`expand_inputs`'s inputs, and every entry its directory walks skipped with the
+    reason: each entry of a directory is in exactly one of the two."""
     expanded: list[str | Rejection] = []
+    skipped: list[Skipped] = []
     for item in inputs:
         if item == "-":
             expanded.append(item)
             continue
+        if is_url(item):
+            expanded.append(item.strip())
+            continue
         path = Path(item)
         if path.is_dir():
-            found = [f if isinstance(f, Rejection) else str(f) for f in _walk(path)]
+            found: list[str | Rejection] = []
+            passed: list[Skipped] = []
+            for f in _walk(path):
+                if isinstance(f, Skipped):
+                    passed.append(f)
+                else:
+                    found.append(f if isinstance(f, Rejection) else str(f))
             if not found:
+                also = f" ({len(passed)} other entries skipped)" if passed else ""
                 expanded.append(Rejection(item, "directory holds no articles: no .txt, .md, "
                                                 ".html, .json, .jsonl, feed (.xml, .rss, "
-                                                ".atom) or archive (.warc, .arc) files"))
+                                                f".atom) or archive (.warc, .arc) files{also}"))
             expanded.extend(found)
+            skipped.extend(passed)
         elif path.exists():
             expanded.append(item)
         else:
             expanded.append(Rejection(item, "no such file or directory"))
-    return expanded
+    return Inputs(tuple(expanded), tuple(skipped))
+
+
+#: Reads a web address into articles (:meth:`corroborate.ingest.fetch.WebReader.read`).
+FetchURL = Callable[[str], Iterable[Result]]
 
 
 def read_one(item: str | Rejection, options: IngestOptions, *,
-             stdin: BinaryIO | None = None) -> Iterator[Result]:
-    """The articles of one expanded input (see :func:`expand_inputs`)."""
+             stdin: BinaryIO | None = None, fetch_url: FetchURL | None = None
+             ) -> Iterator[Result]:
+    """The articles of one expanded input (see :func:`expand_inputs`). A web address is read
+    by ``fetch_url``; without one it is a Rejection (nothing is fetched unless asked)."""
     if isinstance(item, Rejection):
         yield item
+    elif is_url(item):
+        if fetch_url is None:
+            yield Rejection(item, "a web address, and fetching is off here: fetch it with "
+                                  "`corroborate ingest URL` (library: "
+                                  "corroborate.ingest.fetch.WebReader)")
+            return
+        yield from fetch_url(item)
     elif item == "-":
         if stdin is None:
             yield Rejection("<stdin>", "no standard input available")
@@ -707,9 +847,11 @@ def read_one(item: str | Rejection, options: IngestOptions, *,
 
 
 def read_inputs(inputs: Iterable[str], options: IngestOptions | None = None, *,
-                stdin: BinaryIO | None = None) -> Iterator[Result]:
+                stdin: BinaryIO | None = None, fetch_url: FetchURL | None = None
+                ) -> Iterator[Result]:
     """Yield an Article or a Rejection for every article in ``inputs`` (paths, directories
-    searched recursively for known extensions, or ``-`` for ``stdin``)."""
+    searched recursively for known extensions, ``-`` for ``stdin``, web addresses read by
+    ``fetch_url``)."""
     options = options or IngestOptions()
     for item in expand_inputs(inputs):
-        yield from read_one(item, options, stdin=stdin)
+        yield from read_one(item, options, stdin=stdin, fetch_url=fetch_url)

@@ -28,6 +28,21 @@ class Rejection:
 
 
 @dataclass(frozen=True, slots=True)
+class Skipped:
+    """An entry a directory walk passed over on purpose because it is no article (an image,
+    a hidden file, a sitemap, ...): no error, unlike a :class:`Rejection`. ``input`` names it,
+    ``kind`` is its class (a key of :data:`corroborate.ingest.SKIP_KINDS`), ``reason`` says
+    why in words a user can act on."""
+
+    input: str
+    kind: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.input}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
 class Fields:
     """What a reader extracted from one input, before the outlet is chosen and the id computed."""
 
@@ -49,7 +64,8 @@ class Fields:
     #: Where ``published`` comes from: "metadata" (what the input declares about itself: an
     #: HTML page's JSON-LD/meta/``<time>``, a JSON record's date field), "url" (a dated URL
     #: path), "feed" (a feed entry's date), "header" (a text file's ``Date:`` header).
-    #: Stored as ``published_source`` in the article's metadata, "none" when it has no date.
+    #: Stored as ``published_source`` in the article's metadata, "none" when it has no date
+    #: (a fetched page dated by its news sitemap says "sitemap": see ingest/fetch.py).
     published_source: str | None = None
     #: The outlet the input names itself (a JSON record's ``source``/``outlet``/``publisher``,
     #: a text file's ``Source:`` header, a feed entry's ``<source>``): trusted over the URL.

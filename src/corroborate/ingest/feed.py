@@ -4,10 +4,11 @@ article.
 An entry's text is its full content when the feed carries it (``content:encoded``, Atom
 ``content``, JSON Feed ``content_html``/``content_text``; HTML converted to text as the HTML
 reader does, never stored with tags or tracking pixels), else its summary, marked
-``"text_kind": "summary"`` in the metadata. Linked pages are not fetched. The URL is the
-entry's link, the date its published (else updated) date, the author its authors, and the
-outlet the entry's source, else the outlet map's name for the link's domain, else the feed's
-title, else the link's registered domain (:mod:`corroborate.ingest.outlets`).
+``"text_kind": "summary"`` in the metadata. Linked pages are not fetched here (fetching them
+is :mod:`corroborate.ingest.fetch`'s, with :func:`feed_items` giving each entry's link). The
+URL is the entry's link, the date its published (else updated) date, the author its authors,
+and the outlet the entry's source, else the outlet map's name for the link's domain, else the
+feed's title, else the link's registered domain (:mod:`corroborate.ingest.outlets`).
 
 Each entry that cannot become an article is a Rejection named ``feed.xml[entry 3]``; the other
 entries go in. A feed that is not well-formed XML but that feedparser still reads (its "bozo"
@@ -91,32 +92,56 @@ def looks_like_json_feed(head: str) -> bool:
 def read_feed(data: bytes, name: str, path: str | None, build: BuildOptions
               ) -> Iterator[Result]:
     """The articles of one feed document (XML or JSON Feed) given as bytes."""
+    for item in feed_items(data, name, path, build):
+        yield item.result
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One entry of a feed as read: its link and id (for fetching the linked page and for
+    knowing it again on the next poll), its date as written, and the Article or Rejection it
+    gave. A feed that cannot be read at all is one item with ``number`` 0."""
+
+    number: int
+    result: Result
+    link: str | None = None
+    entry_id: str | None = None
+    published: str | None = None
+    #: the feed gives only a summary of this entry, or no text at all
+    summary_only: bool = False
+
+
+def feed_items(data: bytes, name: str, path: str | None, build: BuildOptions
+               ) -> Iterator[FeedItem]:
+    """The entries of one feed document (XML or JSON Feed) given as bytes, each with the
+    article it gives (see :func:`read_feed`)."""
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"{"):
         try:
             document = json.loads(decode_bytes(data, name))
         except InputError as exc:
-            yield Rejection(exc.input, exc.reason)
+            yield FeedItem(0, Rejection(exc.input, exc.reason))
             return
         except (ValueError, RecursionError) as exc:
-            yield Rejection(name, f"malformed JSON Feed ({str(exc)[:120]})")
+            yield FeedItem(0, Rejection(name, f"malformed JSON Feed ({str(exc)[:120]})"))
             return
         if not is_json_feed(document):
-            yield Rejection(name, "JSON but not a JSON Feed (no \"version\": "
-                                  "\"https://jsonfeed.org/version/1.1\"): read it as JSON "
-                                  "(--input-format json)")
+            yield FeedItem(0, Rejection(name, "JSON but not a JSON Feed (no \"version\": "
+                                              "\"https://jsonfeed.org/version/1.1\"): read it "
+                                              "as JSON (--input-format json)"))
             return
-        yield from json_feed_articles(document, name, path, build)
+        yield from _items(_json_feed(clean_json(dict(document))), name, path, build)
         return
     if _SITEMAP.search(data[:4096].decode("latin-1")):
-        yield Rejection(name, "a sitemap (a list of page addresses, not articles): fetching "
-                              "pages is not supported yet; ingest the saved pages instead")
+        yield FeedItem(0, Rejection(name, "a sitemap (a list of page addresses, not articles): "
+                                          "ingest it with fetching on (`corroborate ingest "
+                                          "sitemap.xml`, or its URL) to fetch its pages"))
         return
     feed = _parse_xml_feed(data, name)
     if isinstance(feed, Rejection):
-        yield feed
+        yield FeedItem(0, feed)
         return
-    yield from _articles(feed, name, path, build)
+    yield from _items(feed, name, path, build)
 
 
 def json_feed_articles(document: Mapping[str, Any], name: str, path: str | None,
@@ -266,18 +291,28 @@ def _json_authors(obj: Mapping[str, Any]) -> str | None:
 
 def _articles(feed: Feed, name: str, path: str | None, build: BuildOptions
               ) -> Iterator[Result]:
+    for item in _items(feed, name, path, build):
+        yield item.result
+
+
+def _items(feed: Feed, name: str, path: str | None, build: BuildOptions
+           ) -> Iterator[FeedItem]:
     if not feed.entries:
         title = f" {feed.title!r}" if feed.title else ""
-        yield Rejection(name, f"feed{title} holds no entries")
+        yield FeedItem(0, Rejection(name, f"feed{title} holds no entries"))
         return
     for number, entry in enumerate(feed.entries, start=1):
         entry_name = f"{name}[entry {number}]"
+        published = _entry_date(entry.dates)[0]
         try:
             fields = _fields(entry, feed)
         except (ValueError, TypeError, RecursionError) as exc:  # hostile markup in an entry
-            yield Rejection(entry_name, f"entry could not be read ({type(exc).__name__}): "
-                                        "the other entries were read")
+            yield FeedItem(number, Rejection(entry_name, f"entry could not be read "
+                                                         f"({type(exc).__name__}): the other "
+                                                         "entries were read"),
+                           entry.link, entry.entry_id, published)
             continue
+        summary_only = (fields.metadata or {}).get("text_kind") != "content"
         result = build_article(fields, entry_name, path, build)
         if (isinstance(result, Rejection) and fields.metadata
                 and fields.metadata.get("text_kind") == "summary"
@@ -287,7 +322,7 @@ def _articles(feed: Feed, name: str, path: str | None, build: BuildOptions
         elif isinstance(result, Rejection) and not entry.content and entry.summary is None:
             result = Rejection(entry_name, "entry without content or summary: the feed gives "
                                            "no text for it (linked pages are not fetched)")
-        yield result
+        yield FeedItem(number, result, entry.link, entry.entry_id, published, summary_only)
 
 
 def _fields(entry: Entry, feed: Feed) -> Fields:

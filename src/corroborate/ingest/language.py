@@ -8,6 +8,7 @@ so that the command line and the brief can say its facts and quotes are not to b
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,3 +50,16 @@ def detect_language(title: str, text: str) -> LanguageGuess:
     if probability < MIN_CONFIDENCE:
         return LanguageGuess("und", round(float(probability), 3))
     return LanguageGuess(str(code), round(float(probability), 3))
+
+
+def not_analysable(metadata: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(language code, reason) when an article's stored language (``metadata["language"]``,
+    set at ingest) is one the English pipeline cannot analyse; None when it is English or
+    cannot be told. The comparison leaves such an article out and says so."""
+    code = metadata.get("language")
+    if not isinstance(code, str) or code in (ANALYSED_LANGUAGE, "und", ""):
+        return None
+    confidence = metadata.get("language_confidence")
+    how = (f", probability {confidence:.2f}" if isinstance(confidence, int | float) else "")
+    return code, (f"written in another language than English (detected: {code}{how}): the "
+                  "analysis and the comparison use English rules, so it is not compared")

@@ -85,6 +85,7 @@ SECTIONS = (
     ("timeline", "Timeline"),
     ("entities", "Entities"),
     ("articles", "Articles"),
+    ("excluded", "Not compared"),
 )
 
 
@@ -279,6 +280,13 @@ def _articles(doc: Doc) -> str:
     return "<ul>\n" + "\n".join(items) + "\n</ul>" if items else _empty("No articles.")
 
 
+def _excluded(doc: Doc) -> str:
+    items = [f'<li id="article-{esc(e["id"])}"><strong>{esc(e["source"])}</strong>: '
+             f'{esc(one_line(e["title"]) or "(untitled)")} — {esc(e["reason"])}</li>'
+             for e in doc.get("excluded", ())]
+    return "<ul>\n" + "\n".join(items) + "\n</ul>" if items else ""
+
+
 # -- Page ------------------------------------------------------------------------------------
 
 
@@ -306,6 +314,7 @@ def brief_to_html(doc: Doc) -> str:
         "summary": _summary, "agreed": _agreed, "single": _single, "disputed": _disputed,
         "quotes": _quotes, "sourcing": _sourcing, "lineages": _lineages,
         "timeline": _timeline, "entities": _entities, "articles": _articles,
+        "excluded": _excluded,
     }
     bodies = {key: renderers[key](doc) for key, _ in SECTIONS}
     shown = [(key, name) for key, name in SECTIONS if bodies[key]]

@@ -1,4 +1,4 @@
-"""The brief of a story as a JSON document (schema ``corroborate.brief/2``).
+"""The brief of a story as a JSON document (schema ``corroborate.brief/3``).
 
 Markdown and HTML render this same document, so every format shows the same facts.
 """
@@ -82,6 +82,12 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
              "published": a.article.published, "url": a.article.url, "path": a.article.path,
              "lineage": lineage_of.get(a.article.id, a.article.id)}
             for a in brief.analyses
+        ],
+        "excluded": [
+            {"id": e.article.id, "source": e.article.source, "title": e.article.title,
+             "published": e.article.published, "url": e.article.url, "path": e.article.path,
+             "language": e.language, "reason": e.reason}
+            for e in brief.excluded
         ],
         "lineages": [
             {"id": lin.id, "articles": list(lin.articles), "root": lin.root,

@@ -53,8 +53,10 @@ def overview(doc: Doc) -> str:
     """``3 articles from 3 outlets · 1 agreed, 0 single-source, 2 disputed facts``."""
     counts = doc["counts"]
     facts = ", ".join(f"{counts[s]} {label}" for s, label in STATUS_LABEL.items())
+    left_out = len(doc.get("excluded", ()))
+    note = f" · {left_out} not compared (not in English)" if left_out else ""
     return (f"{plural(len(doc['articles']), 'article')} from "
-            f"{plural(len(outlets(doc)), 'outlet')} · {facts} facts")
+            f"{plural(len(outlets(doc)), 'outlet')} · {facts} facts{note}")
 
 
 def facts_with(doc: Doc, status: str) -> list[Mapping[str, Any]]:
@@ -315,6 +317,11 @@ def _articles(doc: Doc) -> list[str]:
     return lines or ["_No articles._"]
 
 
+def _excluded(doc: Doc) -> list[str]:
+    return [f"- {md(e['source'])}: {md(e['title'])} — {md(e['reason'])}"
+            for e in doc.get("excluded", ())]
+
+
 def _safe_autolink(url: str) -> bool:
     return not any(c in url for c in "<> \t\r\n")
 
@@ -332,6 +339,7 @@ def brief_to_markdown(doc: Doc) -> str:
         ("Timeline", _timeline(doc)),
         ("Entities", _entities(doc)),
         ("Articles", _articles(doc)),
+        ("Not compared", _excluded(doc)),
     ]
     lines = _header(doc)
     for title, body in sections:

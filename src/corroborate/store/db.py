@@ -326,6 +326,11 @@ class Store:
     def count_articles(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
+    def article_ids(self) -> Iterator[str]:
+        """The id of every stored article (in no particular order)."""
+        for (article_id,) in self.conn.execute("SELECT id FROM articles"):
+            yield str(article_id)
+
 
 def _article_from_row(row: sqlite3.Row) -> Article:
     return Article(

@@ -1,7 +1,14 @@
-"""Ingestion into the store: read, analyse, write, one transaction per article."""
+"""Ingestion into the store: read, analyse, write, one transaction per article.
+
+Both engines share one writer (:func:`ingest_prepared`): the local engine
+(:func:`ingest_articles`) analyses and embeds in this process, the Ray engine
+(:mod:`corroborate.store.ray_engine`) on workers, and each hands the writer the same stream of
+:class:`Prepared` articles and :class:`~corroborate.ingest.Rejection` lines, in input order.
+"""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
@@ -17,6 +24,39 @@ if TYPE_CHECKING:
     from corroborate.store.stories import StoryBook
 
 FeaturesFor = Callable[[Sequence[Article]], list[StoryFeatures]]
+#: Articles analysed and embedded together: the local engine's batches, the Ray engine's chunks.
+CHUNK_SIZE = 32
+#: At most this many rejections and stored articles wait to be reported in input order.
+MAX_WAITING = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """An exception raised while preparing an article, kept as plain data (it may have been
+    raised on another machine, and not every exception pickles)."""
+
+    kind: str
+    message: str
+
+    @classmethod
+    def of(cls, exc: BaseException) -> Failure:
+        return cls(type(exc).__name__, str(exc))
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One article on its way to the writer: its analysis (None: not analysed) and its story
+    features (None: no stories), each a :class:`Failure` when computing it failed.
+    ``stored``: the article was already in the database when it was read (reported present,
+    nothing computed)."""
+
+    article: Article
+    analysis: Analysis | Failure | None = None
+    features: StoryFeatures | Failure | None = None
+    stored: bool = False
 
 
 @dataclass(slots=True)
@@ -30,12 +70,121 @@ class IngestReport:
     changes: list[StoryChange] = field(default_factory=list)
 
 
+def _name(article: Article) -> str:
+    return article.origin or article.path or article.id
+
+
+class _Writer:
+    """The single writer (and story assigner) of an ingest run: one transaction per article;
+    a failure rejects that article alone and leaves nothing of it in the database."""
+
+    def __init__(self, store: Store, on_result: Callable[[Article | Rejection, str], None] | None,
+                 stories: StoryBook | None) -> None:
+        self.store = store
+        self.on_result = on_result
+        self.stories = stories
+        self.report = IngestReport()
+
+    def note(self, item: Article | Rejection, status: str) -> None:
+        if self.on_result is not None:
+            self.on_result(item, status)
+
+    def reject(self, rejection: Rejection) -> None:
+        self.report.rejected.append(rejection)
+        self.note(rejection, "rejected")
+
+    def present(self, article: Article) -> None:
+        self.report.present.append(article.id)
+        self.note(article, "present")
+
+    def take(self, item: Prepared | Rejection) -> None:
+        if isinstance(item, Rejection):
+            self.reject(item)
+            return
+        article = item.article
+        if item.stored:
+            self.present(article)
+            return
+        if isinstance(item.analysis, Failure):
+            self.reject(Rejection(_name(article), f"analysis failed ({item.analysis}); "
+                                                  "nothing of it was stored"))
+            return
+        features = item.features
+        if self.stories is not None and isinstance(features, Failure):
+            self.reject(Rejection(_name(article), f"story features failed ({features}); "
+                                                  "nothing of it was stored"))
+            return
+        try:
+            if self.stories is not None:
+                if not isinstance(features, StoryFeatures):
+                    raise ValueError("no story features were computed for it")
+                inserted, changes = self.stories.add(article, item.analysis, features)
+                self.report.changes.extend(changes)
+                for change in changes:
+                    if change.article_id is not None:
+                        self.report.story_of[change.article_id] = change.story
+            else:
+                inserted = self.store.add_article(article, item.analysis)
+        except Exception as exc:
+            self.reject(Rejection(_name(article),
+                                  f"could not be stored ({exc}); nothing of it was stored"))
+            return
+        (self.report.ingested if inserted else self.report.present).append(article.id)
+        self.note(article, "ingested" if inserted else "present")
+
+
+def ingest_prepared(store: Store, items: Iterable[Prepared | Rejection], *,
+                    on_result: Callable[[Article | Rejection, str], None] | None = None,
+                    stories: StoryBook | None = None) -> IngestReport:
+    """Write a stream of prepared articles (and rejections) in its order, one transaction per
+    article, as :func:`ingest_articles` does; with ``stories`` each new article is assigned
+    to a story in the same transaction (then every article needs its features)."""
+    writer = _Writer(store, on_result, stories)
+    for item in items:
+        writer.take(item)
+    return writer.report
+
+
+def prepare_chunk(analysed: Sequence[tuple[Article, Analysis | Exception | None]],
+                  features_for: FeaturesFor | None) -> list[Prepared]:
+    """One chunk of analysed articles (an exception where the analysis failed), with the story
+    features of those whose analysis did not fail computed together (``features_for`` None:
+    no features). Both engines prepare their chunks with this."""
+    fresh = [a for a, outcome in analysed if not isinstance(outcome, Exception)]
+    features: dict[str, StoryFeatures] = {}
+    failed: Failure | None = None
+    if features_for is not None and fresh:
+        try:
+            features = {f.article_id: f for f in features_for(fresh)}
+        except Exception as exc:
+            failed = Failure.of(exc)
+    prepared: list[Prepared] = []
+    for article, outcome in analysed:
+        if isinstance(outcome, Exception):
+            prepared.append(Prepared(article, Failure.of(outcome)))
+        elif features_for is None:
+            prepared.append(Prepared(article, outcome))
+        else:
+            prepared.append(Prepared(article, outcome, failed or features.get(article.id)))
+    return prepared
+
+
+def analyse_stream(articles: Iterable[Article], analyzer: Analyzer | None, *,
+                   batch_size: int = CHUNK_SIZE, n_process: int = 1
+                   ) -> Iterator[tuple[Article, Analysis | Exception | None]]:
+    """``(article, analysis)`` in order, an exception where the analysis failed, None for every
+    article without an analyzer."""
+    if analyzer is None:
+        return ((article, None) for article in articles)
+    return analyzer.analyze_stream(articles, batch_size=batch_size, n_process=n_process)
+
+
 def ingest_articles(
     store: Store,
     results: Iterable[Article | Rejection],
     analyzer: Analyzer | None,
     *,
-    batch_size: int = 32,
+    batch_size: int = CHUNK_SIZE,
     n_process: int = 1,
     on_result: Callable[[Article | Rejection, str], None] | None = None,
     stories: StoryBook | None = None,
@@ -46,74 +195,49 @@ def ingest_articles(
     rejects that article alone and leaves nothing of it in the database. Articles already in
     the database are not analysed again. ``n_process > 1`` parses in worker processes.
 
-    ``on_result(item, status)`` is called for each item with status ``ingested``, ``present``
-    or ``rejected``.
+    ``on_result(item, status)`` is called for each item, in input order, with status
+    ``ingested``, ``present`` or ``rejected``.
 
     With ``stories`` (and ``features_for``, which embeds a batch of articles), each new article
     is also assigned to a story in the same transaction as its write."""
     if stories is not None and features_for is None:
         raise ValueError("stories need features_for")
-    report = IngestReport()
-
-    def note(item: Article | Rejection, status: str) -> None:
-        if on_result is not None:
-            on_result(item, status)
-
-    def reject(rejection: Rejection) -> None:
-        report.rejected.append(rejection)
-        note(rejection, "rejected")
+    writer = _Writer(store, on_result, stories)
+    # Rejections and stored articles are reported in input order, among the new articles
+    # around them (as the Ray engine reports them), not when the reader, ahead, meets them:
+    # (number of new articles read before it, item)
+    waiting: deque[tuple[int, Prepared | Rejection]] = deque()
+    read = 0
 
     def new_articles() -> Iterator[Article]:
         # A duplicate within this run is analysed again and found present when it is written,
         # so it is never reported present unless its first copy really was stored.
+        nonlocal read
         for item in results:
             if isinstance(item, Rejection):
-                reject(item)
+                waiting.append((read, item))
             elif store.has_article(item.id):
-                report.present.append(item.id)
-                note(item, "present")
+                waiting.append((read, Prepared(item, stored=True)))
             else:
+                read += 1
                 yield item
+                continue
+            if len(waiting) >= MAX_WAITING:
+                # a long run of stored articles (a re-run over an archive) is not held in
+                # memory until the analysis catches up: reported now, a little out of order
+                report_waiting(None)
 
-    analysed: Iterator[tuple[Article, Analysis | Exception | None]]
-    if analyzer is None:
-        analysed = ((article, None) for article in new_articles())
-    else:
-        analysed = analyzer.analyze_stream(new_articles(), batch_size=batch_size,
-                                           n_process=n_process)
-    while True:
-        chunk = list(islice(analysed, batch_size))
-        if not chunk:
-            break
-        features: dict[str, StoryFeatures] = {}
-        if stories is not None and features_for is not None:
-            fresh = [a for a, outcome in chunk if not isinstance(outcome, Exception)]
-            try:
-                features = {f.article_id: f for f in features_for(fresh)} if fresh else {}
-            except Exception as exc:
-                for article in fresh:
-                    reject(Rejection(article.origin or article.path or article.id,
-                                     f"story features failed ({type(exc).__name__}: {exc}); "
-                                     "nothing of it was stored"))
-                continue
-        for article, analysis in chunk:
-            name = article.origin or article.path or article.id
-            if isinstance(analysis, Exception):
-                reject(Rejection(name, f"analysis failed ({type(analysis).__name__}: "
-                                       f"{analysis}); nothing of it was stored"))
-                continue
-            try:
-                if stories is not None:
-                    inserted, changes = stories.add(article, analysis, features[article.id])
-                    report.changes.extend(changes)
-                    for change in changes:
-                        if change.article_id is not None:
-                            report.story_of[change.article_id] = change.story
-                else:
-                    inserted = store.add_article(article, analysis)
-            except Exception as exc:
-                reject(Rejection(name, f"could not be stored ({exc}); nothing of it was stored"))
-                continue
-            (report.ingested if inserted else report.present).append(article.id)
-            note(article, "ingested" if inserted else "present")
-    return report
+    def report_waiting(upto: int | None) -> None:
+        while waiting and (upto is None or waiting[0][0] <= upto):
+            writer.take(waiting.popleft()[1])
+
+    analysed = analyse_stream(new_articles(), analyzer, batch_size=batch_size,
+                              n_process=n_process)
+    written = 0
+    while chunk := list(islice(analysed, batch_size)):
+        for prepared in prepare_chunk(chunk, features_for if stories is not None else None):
+            report_waiting(written)
+            writer.take(prepared)
+            written += 1
+    report_waiting(None)
+    return writer.report

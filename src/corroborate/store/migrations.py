@@ -130,6 +130,24 @@ MIGRATIONS: tuple[str, ...] = (
         computed_at TEXT NOT NULL
     )
     """,
+    # version 4: what was fetched from the web (conditional GET validators per address) and
+    # the feed entries and sitemap pages already read (see store/fetch_state.py)
+    """
+    CREATE TABLE fetch_state (
+        url TEXT PRIMARY KEY,
+        final_url TEXT NOT NULL,
+        fetched_at TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        etag TEXT,
+        last_modified TEXT
+    );
+    CREATE TABLE fetch_seen (
+        source TEXT NOT NULL,
+        key TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (source, key)
+    )
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

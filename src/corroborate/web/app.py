@@ -78,7 +78,7 @@ DEFAULT_API_WAIT = 30.0
 DEFAULT_PREFETCH_EVERY = 5.0
 #: part of the brief cache's engine key: bump when the brief a page shows changes without a
 #: new Corroborate version or comparer
-BRIEF_CACHE_FORMAT = "brief/2"
+BRIEF_CACHE_FORMAT = "brief/3"
 CSP = ("default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
 SECURITY_HEADERS = [
@@ -747,7 +747,7 @@ def create_app(db_path: Path, *, max_form_bytes: int = DEFAULT_MAX_FORM_BYTES,
     async def api_brief(story_id: str,
                         wait: float = Query(DEFAULT_API_WAIT, ge=0, le=600)
                         ) -> Response:
-        """The comparison brief of a story (corroborate.brief/2). A brief not computed yet is
+        """The comparison brief of a story (corroborate.brief/3). A brief not computed yet is
         computed (once, however many ask); the answer waits for it up to ``wait`` seconds,
         then is 202 with `{"status": "computing", ...}` and a Retry-After header."""
         summary, doc, seconds = await story_brief(_story_id(story_id), wait)
