@@ -18,13 +18,36 @@ For each new article:
    with (ties: the older story); a story that loses all its articles to another is merged.
 
 The cost per article depends on the window and the neighbourhood, never on the archive.
+
+**Lazy embedding** (``StoryAssigner(embed=...)``, off by default). The embedding is one of seven
+signals of the link logit; the other six (TF-IDF dot products) are cheap, and the embedding
+signal of an article with a story is the dot product of two vectors of length at most 1 (the
+article's unit vector, the story's mean of unit vectors), so it lies in ``[-h, h]`` with ``h``
+the length of the story's mean vector (bounded by its embedded members' sum plus one per
+member not embedded yet). Without the article's embedding the assigner therefore knows an
+interval for every story's logit. Candidate stories come from an inverted index over the
+namespaces of positive weight instead of the ANN index (a story sharing no such term with the
+article has a logit of at most ``bias + w_embedding``, below the linking bound for the shipped
+model, so the index finds every story that could be linked, where the ANN finds the stories
+of the 24 nearest articles). Then:
+
+* no story's upper bound reaches ``threshold - margin``: the article opens a new story,
+  not embedded — exactly what the eager assigner does (nothing can be linked);
+* one story only can be linked and its lower bound reaches the threshold: the article joins
+  it, not embedded. With ``lazy_floor = -1`` the lower bound is proven and so is the
+  decision; a higher floor assumes the article's cosine with the story's mean is at least
+  that (measured, not proven: ``benchmarks/embedding_options.py``);
+* otherwise the article and every member of the stories that could be linked are embedded
+  (once each: the vectors are kept, and :attr:`StoryAssigner.computed` lists them for the
+  caller to store) and the eager procedure runs on those stories, which are ordered by their
+  nearest member as the ANN orders them.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +82,14 @@ class AssignSettings:
     # below the threshold by at most this much (logit), a story still counts as linked: an
     # article linked to two stories, or only nearly to one, has its neighbourhood re-clustered
     margin: float = 0.5
+    # lazy embedding only (an assigner given ``embed``): the least cosine assumed between an
+    # article and a story's mean vector when a clear join is decided without the article's
+    # embedding; -1 (the default) assumes nothing, so every decision is the eager one
+    lazy_floor: float = -1.0
+
+
+#: ``embed(texts)``: unit title+lead vectors, one per text (``stream.embed_texts``)
+EmbedTexts = Callable[[Sequence[str]], Sequence[np.ndarray]]
 
 
 #: a large story enters re-clustering as one unit with at most this many terms per namespace
@@ -82,23 +113,26 @@ class _Member:
     """An article in the window: only what assignment needs (not its raw term counts)."""
 
     article_id: str
-    embedding: np.ndarray
+    embedding: np.ndarray | None  # None: not embedded yet (lazy assigner)
     term_ids: tuple[int, ...]
     vectors: dict[str, SparseVector]
     seq: int
     day: float
     story: int
     _node: NodeVectors | None = None
+    lead: str | None = None  # what a lazy embedding reads
 
     @classmethod
     def of(cls, features: StoryFeatures, vectors: dict[str, SparseVector], seq: int,
            day: float, story: int) -> _Member:
         return cls(features.article_id, features.embedding, tuple(features.term_ids()),
-                   vectors, seq, day, story)
+                   vectors, seq, day, story,
+                   lead=features.lead if features.embedding is None else None)
 
     @property
     def node(self) -> NodeVectors:
         if self._node is None:
+            assert self.embedding is not None
             self._node = NodeVectors(self.embedding,
                                      {ns: to_arrays(self.vectors[ns]) for ns in NAMESPACES})
         return self._node
@@ -114,17 +148,26 @@ class _Story:
     embedding_sum: np.ndarray | None = None
     sums: dict[str, SparseVector] = field(default_factory=dict)
     _node: NodeVectors | None = None
+    unembedded: int = 0  # members without an embedding (lazy assigner): not in embedding_sum
+
+    def add_embedding(self, embedding: np.ndarray | None) -> None:
+        if embedding is None:
+            self.unembedded += 1
+            return
+        emb = embedding.astype(np.float64)
+        self.embedding_sum = emb.copy() if self.embedding_sum is None else self.embedding_sum + emb
 
     def add_vectors(self, member: _Member) -> None:
-        emb = member.embedding.astype(np.float64)
-        self.embedding_sum = emb.copy() if self.embedding_sum is None else self.embedding_sum + emb
+        self.add_embedding(member.embedding)
         for ns in NAMESPACES:
             total = self.sums.setdefault(ns, {})
             for t, w in member.vectors[ns].items():
                 total[t] = total.get(t, 0.0) + w
 
     def remove_vectors(self, member: _Member) -> None:
-        if self.embedding_sum is not None:
+        if member.embedding is None:
+            self.unembedded -= 1
+        elif self.embedding_sum is not None:
             self.embedding_sum = self.embedding_sum - member.embedding.astype(np.float64)
         for ns in NAMESPACES:
             total = self.sums.get(ns, {})
@@ -150,11 +193,26 @@ class _Story:
     def mean_signals(self, member: _Member) -> np.ndarray:
         n = len(self.members)
         out = np.empty(len(NAMESPACES) + 1)
-        assert self.embedding_sum is not None
+        assert self.embedding_sum is not None and member.embedding is not None
+        assert not self.unembedded
         out[0] = float(member.embedding @ self.embedding_sum) / n
         for k, ns in enumerate(NAMESPACES, start=1):
             out[k] = dot(member.vectors[ns], self.sums.get(ns, {})) / n
         return out
+
+    def sparse_signals(self, member: _Member) -> np.ndarray:
+        """The mean signals without the embedding's (left 0)."""
+        n = len(self.members)
+        out = np.zeros(len(NAMESPACES) + 1)
+        for k, ns in enumerate(NAMESPACES, start=1):
+            out[k] = dot(member.vectors[ns], self.sums.get(ns, {})) / n
+        return out
+
+    def embedding_bound(self) -> float:
+        """An upper bound of the length of the members' mean embedding (of |cosine| between
+        a unit vector and it): embedded members' sum, plus 1 for each one not embedded."""
+        norm = 0.0 if self.embedding_sum is None else float(np.linalg.norm(self.embedding_sum))
+        return min(1.0, (norm + self.unembedded) / len(self.members))
 
 
 class _Segments:
@@ -213,13 +271,39 @@ class _Segments:
         return sum(len(keys) for _, _, keys in self.segments)
 
 
+def _check_lazy(model: LinkModel, settings: AssignSettings) -> tuple[str, ...]:
+    """The namespaces of positive weight, once it is checked that a story sharing no term of
+    them with an article cannot be linked to it (so the inverted index misses nothing)."""
+    weights = model.weights
+    if weights[0] <= 0:
+        raise ValueError("lazy embedding needs a link model with a positive embedding weight")
+    positive = tuple(ns for ns, w in zip(NAMESPACES, weights[1:], strict=True) if w > 0)
+    # TF-IDF weights are positive, so negative-weight namespaces only lower the logit
+    if model.bias + weights[0] >= model.threshold - settings.margin:
+        raise ValueError("lazy embedding needs bias + embedding weight below the linking "
+                         "bound (threshold - margin): this link model could link stories "
+                         "that share no term with the article")
+    return positive
+
+
 class StoryAssigner:
     """The online state: active stories, their articles, frequencies and the ANN index."""
 
     def __init__(self, model: LinkModel, settings: AssignSettings | None = None, *,
-                 next_story: int = 1, next_seq: int = 1) -> None:
+                 next_story: int = 1, next_seq: int = 1,
+                 embed: EmbedTexts | None = None) -> None:
         self.model = model
         self.settings = settings or AssignSettings()
+        # lazy embedding: features may come without an embedding; ``embed`` computes it when
+        # a decision needs it (module docstring). Candidates come from ``_postings`` then.
+        self.embed = embed
+        self.computed: dict[str, np.ndarray] = {}  # lazily embedded article id -> vector
+        self.embedded = 0  # embeddings computed by ``embed`` (lazy assigner)
+        self.decided_cheaply = 0  # lazy decisions taken without the article's embedding
+        self._postings: dict[int, set[int]] = {}  # term id -> seqs (positive-weight namespaces)
+        self._positive: tuple[str, ...] = ()
+        if embed is not None:
+            self._positive = _check_lazy(model, self.settings)
         self.stats = TermStatistics()
         self.members: dict[int, _Member] = {}  # seq -> member
         self.by_article: dict[str, int] = {}  # article id -> seq
@@ -259,6 +343,8 @@ class StoryAssigner:
     def _drop_member(self, member: _Member) -> None:
         del self.members[member.seq]
         del self.by_article[member.article_id]
+        if self.embed is not None:
+            self._postings_drop(member)
         self.stats.discard(member.term_ids)
         story = self.stories[member.story]
         story.members.remove(member.article_id)
@@ -296,21 +382,128 @@ class StoryAssigner:
         vectors = weigh(features, self.stats)
         self.stats.add(features)
         member = _Member.of(features, vectors, seq, day, 0)
-        candidates = self._candidates(features)
+        if self.embed is not None:
+            changes = self._assign_lazy(member)
+            self._postings_add(member)
+            return changes
+        if features.embedding is None:
+            raise ValueError(f"article {features.article_id} has no embedding and the "
+                             "assigner no embed function")
+        candidates = self._candidates(features.embedding)
         changes = self._recluster(member, candidates)
         self._index_add(seq, features.embedding)
         return changes
+
+    # -- lazy embedding --------------------------------------------------------------------
+    def _postings_add(self, member: _Member) -> None:
+        for ns in self._positive:
+            for t in member.vectors[ns]:
+                self._postings.setdefault(t, set()).add(member.seq)
+
+    def _postings_drop(self, member: _Member) -> None:
+        for ns in self._positive:
+            for t in member.vectors[ns]:
+                seqs = self._postings.get(t)
+                if seqs is not None:
+                    seqs.discard(member.seq)
+                    if not seqs:
+                        del self._postings[t]
+
+    def _embed_members(self, members: Sequence[_Member]) -> None:
+        """Embed the members that are not yet, in one call, and fold them into their stories."""
+        todo = [m for m in members if m.embedding is None]
+        if not todo:
+            return
+        assert self.embed is not None
+        if any(m.lead is None for m in todo):
+            raise ValueError("story features without an embedding need their lead text")
+        vectors = self.embed([m.lead or "" for m in todo])
+        self.embedded += len(todo)
+        for m, vector in zip(todo, vectors, strict=True):
+            m.embedding = np.asarray(vector, dtype=np.float32)
+            m.lead = None
+            m._node = None
+            self.computed[m.article_id] = m.embedding
+            story = self.stories.get(m.story) if m.seq in self.members else None
+            if story is not None:
+                story.unembedded -= 1
+                story.add_embedding(m.embedding)
+                story._node = None
+
+    def _assign_lazy(self, new: _Member) -> list[StoryChange]:
+        model, s = self.model, self.settings
+        w_embedding = model.weights[0]
+        touched: dict[int, _Story] = {}
+        for ns in self._positive:
+            for t in new.vectors[ns]:
+                for seq in self._postings.get(t, ()):
+                    sid = self.members[seq].story
+                    if sid not in touched:
+                        touched[sid] = self.stories[sid]
+        possible: list[_Story] = []
+        clear: _Story | None = None
+        for story in touched.values():
+            cheap = float(model.logits(story.sparse_signals(new)))
+            bound = story.embedding_bound()
+            high = cheap + w_embedding * bound
+            if new.embedding is None:
+                low = cheap + w_embedding * max(s.lazy_floor, -bound)
+            elif story.unembedded or story.embedding_sum is None:
+                low = cheap - w_embedding * bound  # an article that came embedded: no floor
+            else:
+                low = high = cheap + w_embedding * float(
+                    new.embedding @ story.embedding_sum) / len(story.members)
+            if high >= model.threshold - s.margin:
+                possible.append(story)
+                clear = story if low >= model.threshold else None
+        if not possible:
+            self.decided_cheaply += new.embedding is None
+            sid = self.next_story
+            self.next_story += 1
+            return self._apply(new, [], [(sid, [new])])
+        if len(possible) == 1 and clear is not None:
+            self.decided_cheaply += new.embedding is None
+            members = [self.members[self.by_article[a]] for a in clear.members]
+            return self._apply(new, [clear], [(clear.id, [*members, new])])
+        # second look: the article embedded, a story's members not embedded yet bounded alike
+        self._embed_members([new])
+        assert new.embedding is not None
+        bounds = []
+        for story in possible:
+            cheap = float(model.logits(story.sparse_signals(new)))
+            known = (0.0 if story.embedding_sum is None
+                     else float(new.embedding @ story.embedding_sum))
+            n, left = len(story.members), story.unembedded
+            bounds.append((story, cheap + w_embedding * (known + s.lazy_floor * left) / n,
+                           cheap + w_embedding * (known + left) / n))
+        possible = [c for c, _, high in bounds if high >= model.threshold - s.margin]
+        if not possible:
+            sid = self.next_story
+            self.next_story += 1
+            return self._apply(new, [], [(sid, [new])])
+        lows = [low for c, low, high in bounds if high >= model.threshold - s.margin]
+        if len(possible) == 1 and lows[0] >= model.threshold:
+            story = possible[0]
+            members = [self.members[self.by_article[a]] for a in story.members]
+            return self._apply(new, [story], [(story.id, [*members, new])])
+        members = [self.members[self.by_article[a]] for c in possible for a in c.members]
+        self._embed_members(members)
+        # as the ANN would list them: by the nearest member, then the story id
+        nearest = {c.id: max(float(new.embedding @ self.members[self.by_article[a]].embedding)
+                             for a in c.members) for c in possible}
+        possible.sort(key=lambda c: (-nearest[c.id], c.id))
+        return self._recluster(new, possible)
 
     def _index_add(self, seq: int, embedding: np.ndarray) -> None:
         if self._index is None:
             self._index = _Segments(int(embedding.shape[0]), self.settings.segment_size)
         self._index.add(seq, embedding)
 
-    def _candidates(self, features: StoryFeatures) -> list[_Story]:
+    def _candidates(self, embedding: np.ndarray) -> list[_Story]:
         if self._index is None:
             return []
         found: list[_Story] = []
-        for _, key in self._index.search(features.embedding, self.settings.neighbours):
+        for _, key in self._index.search(embedding, self.settings.neighbours):
             member = self.members.get(key)
             if member is None:
                 continue
@@ -395,7 +588,7 @@ class StoryAssigner:
             if ids == [*story.members, new.article_id]:
                 story.add_vectors(new)
             elif ids != story.members:
-                story.embedding_sum, story.sums = None, {}
+                story.embedding_sum, story.sums, story.unembedded = None, {}, 0
                 for m in members:
                     story.add_vectors(m)
             story.members = ids
@@ -453,7 +646,13 @@ class StoryAssigner:
             self.by_article[features.article_id] = seq
             self._enter(member)
             self._touch(story)
-            self._index_add(seq, features.embedding)
+            if self.embed is not None:
+                self._postings_add(member)
+            elif features.embedding is None:
+                raise ValueError(f"stored article {features.article_id} has no embedding and "
+                                 "the assigner no embed function")
+            else:
+                self._index_add(seq, features.embedding)
             self.next_seq = max(self.next_seq, seq + 1)
             self.next_story = max(self.next_story, sid + 1)
 

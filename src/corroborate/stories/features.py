@@ -64,10 +64,14 @@ class StoryFeatures:
     """One article's signals for story assignment; terms are raw counts, weighted later."""
 
     article_id: str
-    embedding: FloatArray
+    #: None until computed: a lazy assigner (``StoryAssigner(embed=...)``) embeds ``lead`` only
+    #: when the cheap signals leave its decision open
+    embedding: FloatArray | None
     terms: Mapping[str, Mapping[int, int]]
     priors: Mapping[int, float]
     day: float | None = None
+    #: the text the embedding reads (:func:`lead_text`), kept for a lazy embedding
+    lead: str | None = None
 
     def term_ids(self) -> set[int]:
         return {t for bag in self.terms.values() for t in bag}
@@ -155,8 +159,9 @@ def article_day(published: str | None) -> float | None:
         return None
 
 
-def story_features(article: Article, embedding: FloatArray) -> StoryFeatures:
-    """Assemble an article's features from its text and its (unit) title+lead embedding."""
+def story_features(article: Article, embedding: FloatArray | None) -> StoryFeatures:
+    """Assemble an article's features from its text and its (unit) title+lead embedding;
+    without one (``None``) they keep the title+lead text for a lazy embedding."""
     bags = term_bags(article.title, article.text)
     terms: dict[str, dict[int, int]] = {}
     priors: dict[int, float] = {}
@@ -166,6 +171,9 @@ def story_features(article: Article, embedding: FloatArray) -> StoryFeatures:
             tid = term_id(ns, term)
             ids[tid] = n
             priors[tid] = background_document_frequency(ns, term)
+    if embedding is None:
+        return StoryFeatures(article.id, None, terms, priors, article_day(article.published),
+                             lead_text(article))
     return StoryFeatures(article.id, np.asarray(embedding, dtype=np.float32), terms, priors,
                          article_day(article.published))
 

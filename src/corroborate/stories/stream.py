@@ -41,3 +41,14 @@ def cluster_features(features: Iterable[StoryFeatures], model: LinkModel | None 
     for item in features:
         apply_changes(membership, assigner.assign(item))
     return membership
+
+
+def embed_texts(texts: Sequence[str], embedder: Embedder) -> list[FloatArray]:
+    """Unit embeddings of title+lead texts (what a lazy assigner's ``embed`` returns)."""
+    vectors = [np.asarray(e.vector, dtype=np.float32) for e in embedder.embed(list(texts))]
+    return [v / (float(np.linalg.norm(v)) or 1.0) for v in vectors]
+
+
+def lazy_features_of(articles: Sequence[Article]) -> list[StoryFeatures]:
+    """Story features without the embedding (kept as the lead text for a lazy assigner)."""
+    return [story_features(a, None) for a in articles]
