@@ -133,6 +133,12 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
         # a short quotation inside what a reporting verb reports is speech, not a scare quote
         ('Vega contended that there was a "rush to indict" after the investigation.',
          ["Vega"]),
+        # a surname the model tags as an organisation, named in full elsewhere, is the
+        # subject "she" refers to (not the last quoted speaker)
+        ('\u201cI said it, I was wrong, and I apologize," Trump said.\nRep. Alexandria '
+         'Ocasio-Cortez spoke on Friday.\nOn Saturday, Ocasio-Cortez tweeted a vow to '
+         'support Tlaib.\n\u201cI got your back,\u201d she tweeted.',
+         ["Trump", "Alexandria Ocasio-Cortez"]),
     ],
 )
 def test_speakers_of_pronoun_and_cue_less_quotes(analyzer, text: str,  # type: ignore[no-untyped-def]
@@ -188,6 +194,11 @@ def test_quote_spans_over_lines_and_paragraphs() -> None:
     text = "\u201cWe will rebuild.\n\u201cIt will take years,\u201d he said."
     spans = find_quote_spans(text)
     assert [text[s.start:s.end] for s in spans] == ["We will rebuild.", "It will take years,"]
+    # scraped pages mix straight and curly marks: each closes the other
+    text = ('He insisted the remarks didn\'t "reflect who I am.\u201d\n'
+            '\u201cI said it, I was wrong," Trump said.')
+    spans = find_quote_spans(text)
+    assert [text[s.start:s.end] for s in spans] == ["reflect who I am.", "I said it, I was wrong,"]
     # an opening mark never closed: ends at its paragraph
     text = "\u201cAn unclosed remark here.\nA plain line.\nAnother plain line."
     spans = find_quote_spans(text)

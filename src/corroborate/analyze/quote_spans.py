@@ -53,9 +53,11 @@ def _raw_spans(text: str) -> list[tuple[int, int, bool]]:
         elif open_at is None:
             if ch in OPENERS or (ch == STRAIGHT and _can_open(text, i)):
                 open_at, open_kind = i, ch
-        elif (open_kind == STRAIGHT and ch == STRAIGHT) or (
-            open_kind in OPENERS and ch in CLOSERS
+        elif (open_kind == STRAIGHT and (ch == STRAIGHT or ch in CLOSERS)) or (
+            open_kind in OPENERS and (ch in CLOSERS or (ch == STRAIGHT and _can_close(text, i)))
         ):
+            # marks of both kinds close each other: scraped pages mix them ('didn't "reflect
+            # who I am.”', '“I said it," Trump said')
             spans.append((open_at, i, True))
             open_at = None
         elif open_kind in OPENERS and ch in OPENERS:
@@ -83,16 +85,20 @@ def _runs_on(text: str, newline: int, open_kind: str) -> bool:
             if lines >= RUN_ON_LINES:
                 return False
             continue
-        if open_kind == STRAIGHT:
-            if ch == STRAIGHT:
-                return not _can_open(text, newline + 1 + k)
-            if ch in OPENERS or ch in CLOSERS:
-                return False
-        elif ch in OPENERS or ch == STRAIGHT:
+        if ch == STRAIGHT:
+            return not _can_open(text, newline + 1 + k)
+        if ch in OPENERS:
             return False
-        elif ch in CLOSERS:
+        if ch in CLOSERS:
             return True
     return False
+
+
+def _can_close(text: str, i: int) -> bool:
+    """A straight mark right after a word or punctuation, not before one: it closes."""
+    before = text[i - 1] if i > 0 else ""
+    after = text[i + 1] if i + 1 < len(text) else ""
+    return bool(before) and not before.isspace() and (not after or not after.isalnum())
 
 
 def _can_open(text: str, i: int) -> bool:

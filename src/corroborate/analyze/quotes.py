@@ -366,6 +366,8 @@ def _person_mentions(doc: Any, speech: Sequence[QuoteSpan], full_names: dict[str
 def _main_clause_people(doc: Any, speech: Sequence[QuoteSpan], full_names: dict[str, str]
                         ) -> list[SourceInfo]:
     """People named as the subject of a main clause, outside quotations, in text order."""
+    from corroborate.analyze.entities import name_tokens
+
     people: list[SourceInfo] = []
 
     def is_main_subject(token: Any) -> bool:
@@ -376,9 +378,12 @@ def _main_clause_people(doc: Any, speech: Sequence[QuoteSpan], full_names: dict[
     def is_person(ent: Any) -> bool:
         # a surname the model tags as a place or an organisation here ("Etheridge, a
         # Democrat, is seen ...") but as a person elsewhere in the article
-        return ent.label_ == "PERSON" or (
-            ent.label_ in {"ORG", "GPE", "NORP"} and len(ent) == 1
-            and ent.text.lower() in full_names)
+        if ent.label_ == "PERSON":
+            return True
+        if ent.label_ not in {"ORG", "GPE", "NORP"}:
+            return False
+        words = name_tokens(ent.text)  # one name word, hyphenated or not ("Ocasio-Cortez")
+        return len(words) == 1 and words[0] in full_names
 
     for ent in doc.ents:
         if not is_person(ent) or _inside(ent[0], speech) or not is_main_subject(ent.root):
