@@ -139,6 +139,9 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
          'Ocasio-Cortez spoke on Friday.\nOn Saturday, Ocasio-Cortez tweeted a vow to '
          'support Tlaib.\n\u201cI got your back,\u201d she tweeted.',
          ["Trump", "Alexandria Ocasio-Cortez"]),
+        # an inverted cue opening the line, which the parser reads as one name
+        ('Robert Gibbs spoke to reporters.\nAdded Gibbs: "Who on earth thinks that this is '
+         'somehow going to be a better agreement?"', ["Robert Gibbs"]),
     ],
 )
 def test_speakers_of_pronoun_and_cue_less_quotes(analyzer, text: str,  # type: ignore[no-untyped-def]

@@ -274,7 +274,7 @@ def extract_quotes_and_attributions(
                     info, cue = _verb_source(verb, full_names)
                     if info is not None:
                         candidates.append((verb.idx, context.resolve(info), cue, verb))
-            chosen = _nearest(span, candidates)
+            chosen = _nearest(span, candidates) or _inverted_cue(text, span, full_names)
             if chosen is not None:
                 _, info, cue, verb = chosen
                 if verb is not None:
@@ -330,6 +330,34 @@ def extract_quotes_and_attributions(
             speaker_end=info.end if explicit else None,
         ))
     return quotes, attributions
+
+
+# A line that opens with the reporting verb and the speaker before the quotation: 'Added
+# Gibbs: "..."', 'Said Ms. Chen, "..."' (the parser reads "Added Gibbs" as one name).
+_INVERTED_CUE = re.compile(
+    r"^\s*(?P<cue>Added|Adds|Said|Says|Continued|Replied|Wrote|Asked)\s+"
+    r"(?P<name>(?:(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen)\.\s+)?"
+    r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’.-]+){0,3})\s*[:,]\s*$")
+
+
+def _inverted_cue(text: str, span: QuoteSpan, full_names: dict[str, str]
+                  ) -> tuple[int, SourceInfo, str, Any] | None:
+    """The speaker of a quotation its line opens with an inverted cue ('Added Gibbs: "..."'):
+    a person the article names (or a name of two words or more)."""
+    from corroborate.analyze.entities import name_tokens
+
+    line_start = text.rfind("\n", 0, span.open) + 1
+    match = _INVERTED_CUE.match(text[line_start:span.open])
+    if match is None:
+        return None
+    name = match.group("name")
+    words = name_tokens(name)
+    if not words or (words[-1] not in full_names and len(words) < 2):
+        return None
+    start = line_start + match.start("name")
+    info = SourceInfo(_fullest(name, full_names), "person", True, None, start,
+                      start + len(name))
+    return (line_start + match.start("cue"), info, match.group("cue").lower(), None)
 
 
 def _reported_words(doc: Any, span: QuoteSpan, spans: Sequence[QuoteSpan]) -> bool:
