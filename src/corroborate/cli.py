@@ -33,6 +33,7 @@ from corroborate.ingest import (
     load_outlet_names,
     read_one,
 )
+from corroborate.ingest.language import analysable
 from corroborate.model import Article
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -537,7 +538,7 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_ma
                    "the same command again to go on", err=True)
         sys.exit(EXIT_INTERRUPTED)
     stories = sorted(set(report.story_of.values()))
-    other = {code: n for code, n in languages.items() if code not in ("en", "und")}
+    other = {code: n for code, n in languages.items() if not analysable(code)}
     if other:
         listed = ", ".join(f"{code} {n}" for code, n in sorted(other.items(),
                                                                 key=lambda kv: (-kv[1], kv[0])))
@@ -821,7 +822,7 @@ def show(article_id: str, db: str | None, fmt: str) -> None:
     language = article.metadata.get("language")
     click.echo(f"id {article.id} · {article.source} · {article.published or 'date unknown'}"
                + (f" · language {language}" if language else ""))
-    if language not in (None, "en", "und"):
+    if not analysable(language):
         click.echo(_NOT_ENGLISH)
     click.echo("")
     click.echo(article.text)

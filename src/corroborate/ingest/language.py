@@ -20,6 +20,13 @@ SAMPLE_CHARS = 3000
 MIN_CONFIDENCE = 0.5
 
 
+def analysable(code: object) -> bool:
+    """True when the English pipeline can analyse text of language ``code`` (an ISO 639-1
+    code as stored in an article's metadata): English, or a language that cannot be told
+    ("und", or no code at all)."""
+    return not isinstance(code, str) or code in (ANALYSED_LANGUAGE, "und", "")
+
+
 @dataclass(frozen=True, slots=True)
 class LanguageGuess:
     """An ISO 639-1 code ("en", "de", ...; "und" when the text does not tell) and the
@@ -31,7 +38,7 @@ class LanguageGuess:
     @property
     def analysable(self) -> bool:
         """True when the English pipeline can analyse the text (or when it cannot be told)."""
-        return self.code in (ANALYSED_LANGUAGE, "und")
+        return analysable(self.code)
 
 
 @functools.cache
@@ -57,7 +64,7 @@ def not_analysable(metadata: Mapping[str, Any]) -> tuple[str, str] | None:
     set at ingest) is one the English pipeline cannot analyse; None when it is English or
     cannot be told. The comparison leaves such an article out and says so."""
     code = metadata.get("language")
-    if not isinstance(code, str) or code in (ANALYSED_LANGUAGE, "und", ""):
+    if not isinstance(code, str) or analysable(code):
         return None
     confidence = metadata.get("language_confidence")
     how = (f", probability {confidence:.2f}" if isinstance(confidence, int | float) else "")
