@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from corroborate.analyze.entities import name_tokens
 from corroborate.analyze.quantities import singular
 from corroborate.analyze.quote_spans import TERM_CUES, QuoteSpan, find_quote_spans
 from corroborate.analyze.sources import (
@@ -81,8 +82,6 @@ def _inside(token: Any, spans: Sequence[QuoteSpan]) -> bool:
 
 def _full_names(doc: Any) -> dict[str, str]:
     """Map every form a person is named by to the fullest form in the article."""
-    from corroborate.analyze.entities import name_tokens
-
     persons = [e for e in doc.ents if e.label_ == "PERSON"]
     fullest: dict[str, str] = {}
     for ent in sorted(persons, key=lambda e: -len(name_tokens(e.text))):
@@ -344,8 +343,6 @@ def _inverted_cue(text: str, span: QuoteSpan, full_names: dict[str, str]
                   ) -> tuple[int, SourceInfo, str, Any] | None:
     """The speaker of a quotation its line opens with an inverted cue ('Added Gibbs: "..."'):
     a person the article names (or a name of two words or more)."""
-    from corroborate.analyze.entities import name_tokens
-
     line_start = text.rfind("\n", 0, span.open) + 1
     match = _INVERTED_CUE.match(text[line_start:span.open])
     if match is None:
@@ -394,8 +391,6 @@ def _person_mentions(doc: Any, speech: Sequence[QuoteSpan], full_names: dict[str
 def _main_clause_people(doc: Any, speech: Sequence[QuoteSpan], full_names: dict[str, str]
                         ) -> list[SourceInfo]:
     """People named as the subject of a main clause, outside quotations, in text order."""
-    from corroborate.analyze.entities import name_tokens
-
     people: list[SourceInfo] = []
 
     def is_main_subject(token: Any) -> bool:
