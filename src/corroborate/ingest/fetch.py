@@ -596,6 +596,22 @@ class WebReader:
             self.stats.fetched += 1
         return outcome
 
+    def _listed(self, url: str, source: str, key: str | None, where: str
+                ) -> Page | tuple[Rejection, ...]:
+        """A page a feed entry or a sitemap (``source``, its entry ``key``) points to: the
+        page, or what to report instead: nothing when it is unchanged (the entry is read), a
+        rejection naming ``where`` it was listed when it cannot be fetched (the entry is read
+        unless the failure may pass)."""
+        outcome = self._fetch(url)
+        if isinstance(outcome, NotModified):
+            self._mark(source, key)
+            return ()
+        if isinstance(outcome, FetchFailure):
+            if not outcome.transient:
+                self._mark(source, key)
+            return (Rejection(url, f"{outcome.reason} ({where})"),)
+        return outcome
+
     def _mark(self, source: str, key: str | None) -> None:
         if key:
             self._seen.setdefault(source, set()).add(key)
@@ -664,14 +680,9 @@ class WebReader:
                 key: str | None) -> Iterator[Result]:
         """The page a feed entry links to, for an entry that carries only a summary."""
         source = feed.url
-        outcome = self._fetch(link)
-        if isinstance(outcome, NotModified):
-            self._mark(source, key)
-            return
-        if isinstance(outcome, FetchFailure):
-            yield Rejection(link, f"{outcome.reason} (the page of {feed.url}[entry {number}])")
-            if not outcome.transient:
-                self._mark(source, key)
+        outcome = self._listed(link, source, key, f"the page of {feed.url}[entry {number}]")
+        if not isinstance(outcome, Page):
+            yield from outcome
             return
         hint = _Hint(published=published, source="feed",
                      metadata={"feed_url": feed.final_url, "feed_entry": number})
@@ -735,14 +746,9 @@ class WebReader:
     def _sitemap_page(self, name: str, source: str, url: str, key: str,
                       published: str | None, lastmod: str | None, depth: int
                       ) -> Iterator[Result]:
-        outcome = self._fetch(url)
-        if isinstance(outcome, NotModified):
-            self._mark(source, key)
-            return
-        if isinstance(outcome, FetchFailure):
-            yield Rejection(url, f"{outcome.reason} (listed in the sitemap {name})")
-            if not outcome.transient:
-                self._mark(source, key)
+        outcome = self._listed(url, source, key, f"listed in the sitemap {name}")
+        if not isinstance(outcome, Page):
+            yield from outcome
             return
         metadata: dict[str, Any] = {"sitemap_url": name}
         if lastmod:
