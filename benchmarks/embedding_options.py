@@ -51,6 +51,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from run_info import load_avg, provenance
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 ECB_TRAIN = SHARED / "ecbplus" / "articles_train.jsonl"
@@ -59,24 +61,6 @@ TESTS = {
     "BASIL": SHARED / "basil" / "articles.jsonl",
 }
 FLOORS = (-1.0, 0.0, 0.3, 0.5)
-
-
-def load_avg() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
-
-
-def provenance() -> str:
-    import subprocess
-
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown commit"
-    return f"commit {head}" + (" with uncommitted changes in src/" if dirty else "")
 
 
 def pair_disagreements(a: Sequence[int], b: Sequence[int]) -> int:

@@ -64,6 +64,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from run_info import load_avg, provenance
 from story_peers import (
     bertopic_clusters,
     gold_labels,
@@ -85,25 +86,6 @@ PEERS = {
     "minilm": "MiniLM title+lead + average link",
     "bertopic": "BERTopic (UMAP + HDBSCAN)",
 }
-
-
-def load_avg() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
-
-
-def provenance() -> str:
-    """The commit measured, and whether src/ differs from it (others edit while we run)."""
-    import subprocess
-
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown commit"
-    return f"commit {head}" + (" with uncommitted changes in src/" if dirty else "")
 
 
 class CachingEmbedder:

@@ -85,6 +85,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from run_info import load_avg, provenance
 from stream_corpus import DEFAULT_DATA_DIR, SharedDataMissing, iter_articles, load_templates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,11 +99,6 @@ _CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)*\b")
 
 
 # --------------------------------------------------------------------------- small helpers
-
-
-def load_avg() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def peak_rss_mb() -> float:
@@ -130,20 +126,6 @@ def markdown(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
              "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
-
-
-def provenance() -> str:
-    """The commit measured, and whether src/ differs from it (others edit while we run)."""
-    import subprocess
-
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown commit"
-    return f"commit {head}" + (" with uncommitted changes in src/" if dirty else "")
 
 
 class Timer:
