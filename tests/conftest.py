@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -62,6 +62,32 @@ def store(db_path: Path) -> Iterator[object]:
 @pytest.fixture()
 def runner() -> CliRunner:
     return CliRunner()
+
+
+CliProbe = Callable[..., tuple[object, dict[str, bool], str]]
+
+
+@pytest.fixture()
+def cli_in_fresh_process() -> CliProbe:
+    """Runs ``corroborate ARGS...`` in a fresh interpreter and says its exit code, which of
+    ``modules`` it imported, and its stderr: ``probe(args, modules)``."""
+    import json
+    import subprocess
+    import sys
+
+    def probe(args: list[str], modules: list[str]) -> tuple[object, dict[str, bool], str]:
+        script = ("import json, sys\nfrom corroborate.cli import main\ncode = 0\n"
+                  "try:\n    main(sys.argv[2:])\nexcept SystemExit as exit:\n"
+                  "    code = exit.code\n"
+                  "print(json.dumps([code, {m: m in sys.modules for m in "
+                  "json.loads(sys.argv[1])}]))\n")
+        done = subprocess.run([sys.executable, "-c", script, json.dumps(modules), *args],
+                              capture_output=True, text=True, timeout=120)
+        assert done.stdout.strip(), done.stderr
+        code, loaded = json.loads(done.stdout.splitlines()[-1])
+        return code, loaded, done.stderr
+
+    return probe
 
 
 @pytest.fixture(scope="session")

@@ -481,20 +481,14 @@ def _corroborate(*args: str) -> list[str]:
     return [sys.executable, "-m", "corroborate.cli", *args]
 
 
-def test_rejecting_an_empty_file_loads_no_model(tmp_path: Path) -> None:
+def test_rejecting_an_empty_file_loads_no_model(tmp_path: Path, cli_in_fresh_process) -> None:  # type: ignore[no-untyped-def]
     """Issue 13: every command took 4-5 s and 340 MB even to reject one empty file."""
-    import subprocess
-    import sys
-
     (tmp_path / "empty.txt").write_text("")
-    probe = ("import sys\nfrom corroborate.cli import main\n"
-             "try:\n    main(sys.argv[1:])\nexcept SystemExit as exit:\n    code = exit.code\n"
-             "print(code, 'spacy' in sys.modules, 'torch' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", probe, "ingest", str(tmp_path / "empty.txt"),
-                           "--db", str(tmp_path / "e.db")], capture_output=True, text=True,
-                          timeout=120)
-    assert done.stdout.splitlines()[-1].split() == ["1", "False", "False"], done.stderr
-    assert "empty article" in done.stderr
+    code, loaded, stderr = cli_in_fresh_process(
+        ["ingest", str(tmp_path / "empty.txt"), "--db", str(tmp_path / "e.db")],
+        ["spacy", "torch"])
+    assert (code, loaded) == (1, {"spacy": False, "torch": False}), stderr
+    assert "empty article" in stderr
 
 
 def _feed(path: Path, examples: Path, count: int) -> Path:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -152,15 +151,11 @@ def test_ray_options_and_inputs_it_cannot_read_are_usage_errors(runner: CliRunne
     assert r.exit_code == 2 and "cannot reach a Ray cluster at 127.0.0.1:1" in r.stderr
 
 
-def test_the_local_engine_never_imports_ray(tmp_path: Path) -> None:
+def test_the_local_engine_never_imports_ray(tmp_path: Path, cli_in_fresh_process) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "empty.txt").write_text("")
-    probe = ("import sys\nfrom corroborate.cli import main\n"
-             "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-             "print('ray' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", probe, "ingest", str(tmp_path / "empty.txt"),
-                           "--db", str(tmp_path / "e.db")], capture_output=True, text=True,
-                          timeout=120)
-    assert done.stdout.splitlines()[-1] == "False", done.stderr
+    _code, loaded, stderr = cli_in_fresh_process(
+        ["ingest", str(tmp_path / "empty.txt"), "--db", str(tmp_path / "e.db")], ["ray"])
+    assert loaded == {"ray": False}, stderr
 
 
 def test_known_ids_and_chunks_count_only_new_articles(tmp_path: Path) -> None:
