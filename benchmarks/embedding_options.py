@@ -60,7 +60,6 @@ TESTS = {
     "ECB+ dev": SHARED / "ecbplus" / "articles_dev.jsonl",
     "BASIL": SHARED / "basil" / "articles.jsonl",
 }
-FLOORS = (-1.0, 0.0, 0.3, 0.5)
 
 
 def pair_disagreements(a: Sequence[int], b: Sequence[int]) -> int:
@@ -108,66 +107,137 @@ def run_lazy(features: Sequence[Any], floor: float,
     return membership, assigner
 
 
-def evaluate_set(name: str, path: Path, embedder: Any, floors: Sequence[float],
+def short_lead(article: Any) -> str:
+    """Title and the first sentence of the text (at most 300 characters): the "shorter lead"
+    option. Sentences end at . ! or ? before a capital or a quotation mark, after at least 40
+    characters (so "U.S." or "Dr." rarely ends one)."""
+    import re
+
+    lines = [line.strip() for line in article.text.split("\n") if line.strip()]
+    if lines and lines[0] == article.title.strip():
+        lines = lines[1:]
+    body = " ".join(lines)
+    found = re.search(r"(.{40,}?[.!?])\s+[A-Z\"\u201c]", body)
+    sentence = (found.group(1) if found else body)[:300]
+    return f"{article.title.strip()}. {sentence}" if article.title.strip() else sentence
+
+
+class StaticEmbedder:
+    """A model2vec static embedding distilled offline from the packaged MiniLM (vector only)."""
+
+    def __init__(self) -> None:
+        from model2vec.distill import distill
+
+        from corroborate.embed import model_path
+
+        started = time.perf_counter()
+        self.model = distill(model_name=str(model_path()), pca_dims=256)
+        self.distill_seconds = time.perf_counter() - started
+        self.name = "model2vec (distilled from MiniLM, 256 d)"
+
+    def embed(self, texts: Sequence[str]) -> list[Any]:
+        from corroborate.embed import TextEmbedding
+
+        matrix = np.asarray(self.model.encode(list(texts)), dtype=np.float32)
+        norms = np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        return [TextEmbedding(row, row[None, :]) for row in matrix / norms]
+
+
+#: (label, embedder key, lead, lazy floor or None for the eager assigner); the first is today
+OPTIONS: tuple[tuple[str, str, str, float | None], ...] = (
+    ("today: PyTorch fp32, title + 600 chars", "torch-fp32", "lead", None),
+    ("ONNX fp32, same lead", "onnx-fp32", "lead", None),
+    ("ONNX int8 per-channel, same lead", "onnx-int8", "lead", None),
+    ("shorter lead (title + first sentence), PyTorch fp32", "torch-fp32", "short", None),
+    ("shorter lead, ONNX int8", "onnx-int8", "short", None),
+    ("model2vec static, same lead", "model2vec", "lead", None),
+    ("lazy (floor -1, proven), PyTorch fp32", "torch-fp32", "lead", -1.0),
+    ("lazy (floor 0.5), PyTorch fp32", "torch-fp32", "lead", 0.5),
+    ("lazy (floor 0.5), ONNX int8", "onnx-int8", "lead", 0.5),
+)
+
+
+def evaluate_set(name: str, path: Path, embedders: dict[str, Any],
+                 options: Sequence[tuple[str, str, str, float | None]],
                  speed: bool) -> list[dict[str, Any]]:
     from corroborate.evaluate_stories import adjusted_rand, load_gold_stream, score_clusters
     from corroborate.store.ingest import CHUNK_SIZE
-    from corroborate.stories.features import StoryFeatures
-    from corroborate.stories.stream import embed_texts, features_of, lazy_features_of
+    from corroborate.stories.features import StoryFeatures, lead_text
+    from corroborate.stories.stream import embed_texts, lazy_features_of
 
     stream = load_gold_stream(path)
     articles = list(stream.articles)
     gold = list(stream.gold)
     ids = [a.id for a in articles]
     n = len(articles)
-    # ---- quality pass: one vector per distinct lead, shared by every configuration
+    leads = {"lead": lead_text, "short": short_lead}
+    texts = {kind: [make(a) for a in articles] for kind, make in leads.items()}
     lazy = lazy_features_of(articles)
-    leads = [f.lead or "" for f in lazy]
-    cache = dict(zip(leads, embed_texts(leads, embedder), strict=True))
-    eager = [StoryFeatures(f.article_id, cache[f.lead or ""], f.terms, f.priors, f.day)
-             for f in lazy]
-    today = run_eager(eager)
-    base = [today[i] for i in ids]
+    # ---- quality pass: one vector per distinct text and embedder, shared by the options
+    caches: dict[tuple[str, str], dict[str, Any]] = {}
+    for _, key, kind, _floor in options:
+        if (key, kind) not in caches:
+            distinct = list(dict.fromkeys(texts[kind]))
+            caches[key, kind] = dict(zip(distinct, embed_texts(distinct, embedders[key]),
+                                         strict=True))
+    reference = caches[options[0][1], options[0][2]]
     rows: list[dict[str, Any]] = []
-    base_scores = score_clusters(gold, base)
-    rows.append({"test": name, "n": n, "system": "today (eager MiniLM, ANN candidates)",
-                 "floor": None, **base_scores.to_dict(), "embedded": n,
-                 "pairs_differing": 0, "ari_vs_today": 1.0})
-    quality_labels: list[list[int]] = []
-    for floor in floors:
-        counter = Counting(lambda texts: [cache[t] for t in texts])
-        membership, assigner = run_lazy(lazy, floor, counter)
+    base: list[int] = []
+    labels_of: list[list[int]] = []
+    for label, key, kind, floor in options:
+        cache = caches[key, kind]
+        row: dict[str, Any] = {"test": name, "n": n, "system": label, "embedder": key,
+                               "lead": kind, "floor": floor}
+        if floor is None:
+            eager = [StoryFeatures(f.article_id, cache[t], f.terms, f.priors, f.day)
+                     for f, t in zip(lazy, texts[kind], strict=True)]
+            membership = run_eager(eager)
+            row["embedded"] = n
+        else:
+            counter = Counting(lambda batch, cache=cache: [cache[t] for t in batch])
+            membership, assigner = run_lazy(lazy, floor, counter)
+            row.update(embedded=assigner.embedded, embed_calls=counter.calls,
+                       decided_without_embedding=assigner.decided_cheaply)
         labels = [membership[i] for i in ids]
-        quality_labels.append(labels)
-        rows.append({"test": name, "n": n, "system": f"lazy, floor {floor:+.1f}",
-                     "floor": floor, **score_clusters(gold, labels).to_dict(),
-                     "embedded": assigner.embedded, "embed_calls": counter.calls,
-                     "decided_without_embedding": assigner.decided_cheaply,
-                     "pairs_differing": pair_disagreements(base, labels),
-                     "ari_vs_today": round(adjusted_rand(base, labels), 4)})
+        base = base or labels
+        labels_of.append(labels)
+        cosines = np.array([float(np.dot(cache[t], reference[r]))
+                            if len(cache[t]) == len(reference[r]) else np.nan
+                            for t, r in zip(texts[kind], texts[options[0][2]], strict=True)])
+        row.update(**score_clusters(gold, labels).to_dict(),
+                   pairs_differing=pair_disagreements(base, labels),
+                   ari_vs_today=round(adjusted_rand(base, labels), 4),
+                   cosine_vs_today_min=round(float(cosines.min()), 4),
+                   cosine_vs_today_mean=round(float(cosines.mean()), 4))
+        rows.append(row)
     if not speed:
         return rows
-    # ---- speed pass: the real embedder, no cache
-    started = time.perf_counter()
-    features = []
-    embed_seconds = 0.0
-    for k in range(0, n, CHUNK_SIZE):
-        t = time.perf_counter()
-        features.extend(features_of(articles[k:k + CHUNK_SIZE], embedder))
-        embed_seconds += time.perf_counter() - t
-    membership = run_eager(features)
-    seconds = time.perf_counter() - started
-    rows[0].update(seconds=round(seconds, 2), articles_per_second=round(n / seconds, 1),
-                   embed_seconds=round(embed_seconds, 2),
-                   speed_pass_same=([membership[i] for i in ids] == base))
-    for row, floor, expected in zip(rows[1:], floors, quality_labels, strict=True):
-        counter = Counting(lambda texts: embed_texts(texts, embedder))
-        started = time.perf_counter()
-        membership, assigner = run_lazy(lazy_features_of(articles), floor, counter)
+    # ---- speed pass: each option again with its real embedder, no cache
+    for row, (_, key, kind, floor), expected in zip(rows, options, labels_of, strict=True):
+        embedder = embedders[key]
+        if floor is None:
+            started = time.perf_counter()
+            embed_seconds = 0.0
+            features = []
+            for k in range(0, n, CHUNK_SIZE):
+                chunk = articles[k:k + CHUNK_SIZE]
+                terms = lazy_features_of(chunk)
+                t = time.perf_counter()
+                vectors = embed_texts([leads[kind](a) for a in chunk], embedder)
+                embed_seconds += time.perf_counter() - t
+                features += [StoryFeatures(f.article_id, v, f.terms, f.priors, f.day)
+                             for f, v in zip(terms, vectors, strict=True)]
+            membership = run_eager(features)
+        else:
+            counter = Counting(lambda batch, embedder=embedder: embed_texts(batch, embedder))
+            started = time.perf_counter()
+            membership, _ = run_lazy(lazy_features_of(articles), floor, counter)
+            embed_seconds = counter.seconds
         seconds = time.perf_counter() - started
         # batch composition can move a float32 vector in its last bits: the same stories?
         row.update(seconds=round(seconds, 2), articles_per_second=round(n / seconds, 1),
-                   embed_seconds=round(counter.seconds, 2),
+                   embed_seconds=round(embed_seconds, 2),
+                   embed_ms_per_article=round(1000 * embed_seconds / n, 1),
                    speed_pass_same=[membership[i] for i in ids] == expected)
     return rows
 
@@ -205,13 +275,12 @@ def peers(train_path: Path, embedder: Any) -> list[dict[str, Any]]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write results here")
-    parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16"),
-                        help="MiniLM precision (default fp32, as the quality benchmarks)")
-    parser.add_argument("--floors", type=float, nargs="+", default=list(FLOORS))
     parser.add_argument("--no-peers", action="store_true", help="skip the two peers")
     parser.add_argument("--no-speed", action="store_true", help="skip the speed pass")
+    parser.add_argument("--no-model2vec", action="store_true",
+                        help="skip the static model2vec option (needs model2vec[distill])")
     parser.add_argument("--train", action="store_true",
-                        help="also run the quality pass on ECB+ train (how the floors were "
+                        help="also run the quality pass on ECB+ train (how the lazy floor was "
                              "chosen: floors 0.0..0.6)")
     args = parser.parse_args(argv)
     for path in [ECB_TRAIN, *TESTS.values()]:
@@ -220,39 +289,58 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"{SHARED}); nothing to do", file=sys.stderr)
             return 2
 
-    from corroborate.embed import MiniLMEmbedder
+    from corroborate.embed import MiniLMEmbedder, OnnxMiniLMEmbedder
     from corroborate.stories.features import background_document_frequency
 
     wall = time.perf_counter()
     loads = {"start": load_avg()}
-    embedder = MiniLMEmbedder(precision=args.precision)
-    embedder.embed(["warm up the model", "and its tokenizer"])
+    embedders: dict[str, Any] = {"torch-fp32": MiniLMEmbedder(precision="fp32"),
+                                 "onnx-fp32": OnnxMiniLMEmbedder(quantized=False),
+                                 "onnx-int8": OnnxMiniLMEmbedder(quantized=True)}
+    options = list(OPTIONS)
+    notes: dict[str, Any] = {}
+    if args.no_model2vec:
+        options = [o for o in options if o[1] != "model2vec"]
+    else:
+        try:
+            embedders["model2vec"] = StaticEmbedder()
+            notes["model2vec_distill_seconds"] = round(embedders["model2vec"].distill_seconds, 1)
+        except ImportError as exc:
+            print(f"# model2vec option skipped: {exc} (pip install 'model2vec[distill]')",
+                  file=sys.stderr)
+            options = [o for o in options if o[1] != "model2vec"]
+    for embedder in embedders.values():  # model loads and exports are not timed
+        embedder.embed(["warm up the model", "and its tokenizer"])
     background_document_frequency("words", "warm")  # loads wordfreq
     import faiss  # noqa: F401  (first import is slow)
 
     rows: list[dict[str, Any]] = []
     if args.train:
-        rows += evaluate_set("ECB+ train", ECB_TRAIN, embedder,
-                             [-1.0, *[k / 10 for k in range(7)]], speed=False)
+        train_options = [*options, *[(f"lazy (floor {k / 10:.1f}), PyTorch fp32", "torch-fp32",
+                                      "lead", k / 10) for k in (0, 1, 2, 3, 4, 6)]]
+        rows += evaluate_set("ECB+ train", ECB_TRAIN, embedders, train_options, speed=False)
     for test, path in TESTS.items():
-        rows += evaluate_set(test, path, embedder, args.floors, speed=not args.no_speed)
+        rows += evaluate_set(test, path, embedders, options, speed=not args.no_speed)
         print(f"# {test} done (load {load_avg()})", file=sys.stderr)
     loads["after_assigners"] = load_avg()
-    peer_rows = [] if args.no_peers else peers(ECB_TRAIN, embedder)
+    peer_rows = [] if args.no_peers else peers(ECB_TRAIN, embedders["torch-fp32"])
     loads["end"] = load_avg()
     total = time.perf_counter() - wall
 
-    print(f"## Embedding options for story assignment (MiniLM {args.precision})\n")
-    print("| test | system | B3 P | B3 R | B3 F1 | stories | pairs differing from today "
-          "| articles embedded | articles/s (incl. embedding) |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("## Embedding options for story assignment\n")
+    print("| test | option | B3 P | B3 R | B3 F1 | stories | pairs differing from today "
+          "| cosine with today (min / mean) | articles embedded | embedding ms/article "
+          "| articles/s (incl. embedding) |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         speed = row.get("articles_per_second", "")
+        per = row.get("embed_ms_per_article", "")
         same = "" if row.get("speed_pass_same", True) else " (speed pass differed!)"
         print(f"| {row['test']} ({row['n']}) | {row['system']} | {row['b3_precision']:.3f} | "
               f"{row['b3_recall']:.3f} | {row['b3_f1']:.4f} | {row['stories_predicted']} | "
-              f"{row['pairs_differing']} | {row['embedded']} "
-              f"({100 * row['embedded'] / row['n']:.0f} %) | {speed}{same} |")
+              f"{row['pairs_differing']} | {row['cosine_vs_today_min']:.3f} / "
+              f"{row['cosine_vs_today_mean']:.3f} | {row['embedded']} "
+              f"({100 * row['embedded'] / row['n']:.0f} %) | {per} | {speed}{same} |")
     if peer_rows:
         print("\n| test | peer (tuned on ECB+ train) | B3 P | B3 R | B3 F1 | stories | setting |")
         print("|---|---|---:|---:|---:|---:|---|")
@@ -262,13 +350,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"{row['setting']} (train F1 {row['train_f1']:.3f}) |")
     print(f"\nLoad average (1/5/15 min): start {loads['start']}, after the assigners "
           f"{loads['after_assigners']}, end {loads['end']}; {os.cpu_count()} CPUs; "
-          f"total {total:.0f} s; {provenance()}.")
+          f"total {total:.0f} s; {notes}; {provenance()}.")
     if args.json:
-        args.json.write_text(json.dumps({"schema": "corroborate.embedding-options/1",
-                                         "precision": args.precision, "rows": rows,
-                                         "peers": peer_rows, "load_avg": loads,
-                                         "seconds": round(total, 1)}, indent=2) + "\n",
-                             encoding="utf-8")
+        args.json.write_text(json.dumps({"schema": "corroborate.embedding-options/2",
+                                         "rows": rows, "peers": peer_rows, "notes": notes,
+                                         "load_avg": loads, "seconds": round(total, 1)},
+                                        indent=2) + "\n", encoding="utf-8")
     return 0
 
 

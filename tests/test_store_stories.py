@@ -188,6 +188,47 @@ def test_features_failure_rejects_the_batch(store: Store,
         ingest_articles(store, example_articles[:1], None, stories=StoryBook(store))
 
 
+def test_features_of_the_next_chunk_are_computed_beside_the_writes(
+        tmp_path: Path, example_articles: list[Article]) -> None:
+    """The local engine computes a chunk's story features on a second thread while it writes
+    the previous chunk: the stories, the order of the reports and a failed chunk's rejections
+    are those of computing every chunk in turn (batch_size 2: five chunks)."""
+    import threading
+
+    threads: list[str] = []
+    order: list[str] = []
+
+    def features(articles: Sequence[Article]) -> list[StoryFeatures]:
+        threads.append(threading.current_thread().name)
+        if any(a.id == example_articles[4].id for a in articles):
+            raise RuntimeError("embedder crashed")
+        return hashing_features(articles)
+
+    with Store(tmp_path / "a.db") as store:
+        report = ingest_articles(store, example_articles, None, batch_size=2,
+                                 stories=StoryBook(store), features_for=features,
+                                 on_result=lambda item, status: order.append(status))
+        stories = membership(store)
+    assert len(threads) == 5 and all(t.startswith("story-features") for t in threads)
+    failed = {example_articles[4].id, example_articles[5].id}  # the third chunk
+    assert report.ingested == [a.id for a in example_articles if a.id not in failed]
+    assert [r.input for r in report.rejected] == [_name_of(a) for a in example_articles[4:6]]
+    assert order == ["ingested"] * 4 + ["rejected"] * 2 + ["ingested"] * 4
+    expected = cluster_features(hashing_features([a for a in example_articles
+                                                  if a.id not in failed]))
+    assert _same_partition(stories, expected)
+
+
+def _name_of(article: Article) -> str:
+    return article.origin or article.path or article.id
+
+
+def _same_partition(a: dict[str, int], b: dict[str, int]) -> bool:
+    assert a.keys() == b.keys()
+    pairs = {(a[k], b[k]) for k in a}
+    return len(pairs) == len({x for x, _ in pairs}) == len({y for _, y in pairs})
+
+
 def test_a_new_storybook_restores_the_window_and_continues_ids(
         tmp_path: Path, example_articles: list[Article]) -> None:
     features = hashing_features(example_articles)

@@ -139,12 +139,12 @@ def _count_lines(path: Path) -> int:
 
 def _story_book(store: Any) -> tuple[Any, Any]:
     """The story assigner over a store, and the function giving a batch of articles their
-    story features (the packaged MiniLM embeds titles and leads)."""
-    from corroborate.embed import MiniLMEmbedder
+    story features (the packaged MiniLM embeds titles and leads: :func:`story_embedder`)."""
+    from corroborate.embed import story_embedder
     from corroborate.store.stories import StoryBook
     from corroborate.stories.stream import features_of
 
-    embedder = MiniLMEmbedder()
+    embedder = story_embedder()
     return StoryBook(store), lambda articles: features_of(articles, embedder)
 
 
@@ -1052,11 +1052,11 @@ def recluster_cmd(db: str | None) -> None:
       corroborate recluster
       corroborate recluster --db archive.db
     """
-    from corroborate.embed import MiniLMEmbedder
+    from corroborate.embed import story_embedder
     from corroborate.store.stories import recluster
     from corroborate.stories.stream import features_of
 
-    embedder = MiniLMEmbedder()
+    embedder = story_embedder()
     with _open_store(db) as store:
         bar = _progress("reclustering", store.count_articles())
 

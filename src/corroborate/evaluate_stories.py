@@ -191,7 +191,7 @@ def evaluate_stories_file(path: Path, *, embedder: Embedder | None = None,
     """Ingest ``path`` article by article into a fresh temporary database with story
     assignment (no per-article analysis) and score the stories against the gold events.
     ``on_progress(done, total)`` hears after each article."""
-    from corroborate.embed import MiniLMEmbedder
+    from corroborate.embed import story_embedder
     from corroborate.store import Store, ingest_articles
     from corroborate.store.stories import StoryBook
     from corroborate.stories.stream import features_of
@@ -199,7 +199,7 @@ def evaluate_stories_file(path: Path, *, embedder: Embedder | None = None,
     stream = load_gold_stream(path)
     if not stream.articles:
         raise InputError(str(path), "no article could be read; nothing to evaluate")
-    embedder = embedder or MiniLMEmbedder()
+    embedder = embedder or story_embedder()
     embedder.embed(["warm-up"])  # model load is not part of the per-article speed
     with (tempfile.TemporaryDirectory(prefix="corroborate-eval-") as folder,
           Store(Path(folder) / "eval.db") as store):

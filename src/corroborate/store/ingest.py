@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -233,11 +234,32 @@ def ingest_articles(
 
     analysed = analyse_stream(new_articles(), analyzer, batch_size=batch_size,
                               n_process=n_process)
+    chunks = iter(lambda: list(islice(analysed, batch_size)), [])
     written = 0
-    while chunk := list(islice(analysed, batch_size)):
-        for prepared in prepare_chunk(chunk, features_for if stories is not None else None):
+
+    def write(prepared_chunk: list[Prepared]) -> None:
+        nonlocal written
+        for prepared in prepared_chunk:
             report_waiting(written)
             writer.take(prepared)
             written += 1
+
+    if stories is None:
+        for chunk in chunks:
+            write(prepare_chunk(chunk, None))
+    else:
+        # The next chunk's story features (the embedding: onnxruntime and the tokenizer
+        # release the GIL) are computed on a second thread while this one assigns and writes
+        # the current chunk; the database is only touched here, and the results are the same
+        # as computing them in turn.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="story-features") as pool:
+            pending: Future[list[Prepared]] | None = None
+            for chunk in chunks:
+                future = pool.submit(prepare_chunk, chunk, features_for)
+                if pending is not None:
+                    write(pending.result())
+                pending = future
+            if pending is not None:
+                write(pending.result())
     report_waiting(None)
     return writer.report

@@ -162,20 +162,23 @@ def prepare_read_chunk(chunk: Sequence[Article | Prepared | Rejection],
 
 @dataclass(frozen=True, slots=True)
 class MiniLMFeatures:
-    """The story features of the CLI (titles and leads by the packaged MiniLM) as a recipe
-    that travels to the workers; ``precision`` is chosen on the driver, so that every worker
-    computes what the driver's machine would."""
+    """The story features of the CLI (titles and leads by the packaged MiniLM,
+    :func:`~corroborate.embed.story_embedder`) as a recipe that travels to the workers;
+    ``kind`` and ``precision`` are chosen on the driver, so that every worker computes what
+    the driver's machine would."""
 
-    precision: str
+    kind: str
+    precision: str = "fp32"
     threads: int | None = 1
 
     def __call__(self) -> FeaturesFor:
-        from corroborate.embed import MiniLMEmbedder
+        from corroborate.embed import MiniLMEmbedder, story_embedder
         from corroborate.stories.stream import features_of
 
-        embedder = MiniLMEmbedder(precision=self.precision,  # type: ignore[arg-type]
-                                  threads=self.threads)
-        _ = embedder.model  # load now: once per worker, before its first chunk
+        embedder = (MiniLMEmbedder(precision=self.precision,  # type: ignore[arg-type]
+                                   threads=self.threads)
+                    if self.kind == "torch" else story_embedder(self.kind, threads=self.threads))
+        embedder.embed(["load the model now: once per worker, before its first chunk"])
 
         def features_for(articles: Sequence[Article]) -> list[Any]:
             return features_of(articles, embedder)
@@ -184,9 +187,20 @@ class MiniLMFeatures:
 
     @classmethod
     def here(cls) -> MiniLMFeatures:
-        from corroborate.embed import MiniLMEmbedder
+        from corroborate.embed import (
+            MiniLMEmbedder,
+            OnnxMiniLMEmbedder,
+            onnx_model_file,
+            story_embedder,
+        )
 
-        return cls(MiniLMEmbedder().precision)
+        embedder = story_embedder()
+        if isinstance(embedder, MiniLMEmbedder):
+            return cls("torch", embedder.precision)
+        if isinstance(embedder, OnnxMiniLMEmbedder):
+            # export on the driver, so that the workers of this machine find it made
+            onnx_model_file(quantized=embedder.quantized)
+        return cls(embedder.name.rsplit("/", 1)[-1])
 
 
 FeaturesRecipe = Callable[[], FeaturesFor]
