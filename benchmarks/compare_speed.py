@@ -158,19 +158,27 @@ def time_stages(comparer: Any) -> StageTimer:
     return timer
 
 
-def measure(precision: str, analyses: Sequence[Analysis], texts: Sequence[str], repeats: int
+#: configuration -> (precision, runtime of the embedder and the pair model)
+CONFIGS = {"fp32": ("fp32", "onnx"), "fp32-torch": ("fp32", "torch"), "bf16": ("bf16", "torch")}
+
+
+def measure(config: str, analyses: Sequence[Analysis], texts: Sequence[str], repeats: int
             ) -> tuple[dict[str, Any], Any, Brief]:
     import numpy as np
 
     from corroborate.align.compare import Comparer
+    from corroborate.align.pair_model import PairModel
     from corroborate.embed import MiniLMEmbedder
 
+    precision, runtime = CONFIGS[config]
     t0 = time.perf_counter()
-    embedder = MiniLMEmbedder(precision=precision)  # type: ignore[arg-type]
-    _ = embedder.model
+    embedder = MiniLMEmbedder(precision=precision, runtime=runtime)  # type: ignore[arg-type]
+    embedder.embed(["load the model"])
+    pair_model = PairModel(precision=precision, runtime=runtime)  # type: ignore[arg-type]
+    pair_model.probabilities([("load", "the model")])
     load = time.perf_counter() - t0
-    comparer = Comparer(embedder)
-    print(f"{precision}: model loaded in {load:.2f} s; warm-up compare ...", file=sys.stderr)
+    comparer = Comparer(embedder, pair_model=pair_model)
+    print(f"{config}: models loaded in {load:.2f} s; warm-up compare ...", file=sys.stderr)
     brief = comparer.compare(analyses)  # warm-up
     runs, cpu_runs = [], []
     stages: dict[str, dict[str, list[float]]] = {s: {"wall": [], "cpu": []} for s in STAGES}
@@ -187,7 +195,7 @@ def measure(precision: str, analyses: Sequence[Analysis], texts: Sequence[str], 
                 for stage in STAGES[:-1]:
                     stages[stage][kind].append(spent.get(stage, 0.0))
                 stages["rest"][kind].append(total - sum(spent.values()))
-            print(f"{precision}: compare run {n + 1}: {runs[-1]:.2f} s", file=sys.stderr)
+            print(f"{config}: compare run {n + 1}: {runs[-1]:.2f} s", file=sys.stderr)
     finally:
         timer.restore()
     t0 = time.perf_counter()
@@ -197,7 +205,7 @@ def measure(precision: str, analyses: Sequence[Analysis], texts: Sequence[str], 
     counts = {s: sum(1 for f in brief.facts if f.status == s)
               for s in ("agreed", "single", "disputed")}
     return ({
-        "precision": embedder.precision,
+        "precision": config, "runtime": runtime,
         "model_load_s": round(load, 2),
         "embed_s": round(embed_s, 2),
         "sentences_per_s": round(len(texts) / embed_s, 1),
@@ -244,10 +252,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, dict[str, Any]] = {}
     vectors: dict[str, Any] = {}
     keys: dict[str, set[FactKey]] = {}
-    for precision in args.precisions:
-        results[precision], vectors[precision], brief = measure(precision, analyses, texts,
-                                                                args.repeats)
-        keys[precision] = fact_keys(brief)
+    for config in args.precisions:
+        results[config], vectors[config], brief = measure(config, analyses, texts, args.repeats)
+        keys[config] = fact_keys(brief)
+    runtimes: dict[str, Any] = {}
+    if "fp32" in vectors and "fp32-torch" in vectors:
+        cos = (vectors["fp32"] * vectors["fp32-torch"]).sum(axis=1)
+        runtimes = {"cosine_min": round(float(cos.min()), 6),
+                    "facts_identical": keys["fp32"] == keys["fp32-torch"],
+                    "facts_only_onnx": len(keys["fp32"] - keys["fp32-torch"]),
+                    "facts_only_torch": len(keys["fp32-torch"] - keys["fp32"])}
     agreement: dict[str, Any] = {}
     if "fp32" in vectors and "bf16" in vectors:
         cos = (vectors["fp32"] * vectors["bf16"]).sum(axis=1)
@@ -276,6 +290,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "imports_s": round(import_s, 2),
         "precisions": results,
         "fp32_vs_bf16": agreement,
+        "onnx_vs_torch_fp32": runtimes,
         "peak_rss_mib": peak_rss_mib(),
         "target_s": TARGET_S,
     }
@@ -287,7 +302,7 @@ def command_line(args: argparse.Namespace) -> str:
         parts.append(f"--json {args.json}")
     if args.repeats != 3:
         parts.append(f"--repeats {args.repeats}")
-    if list(args.precisions) != ["fp32", "bf16"]:
+    if list(args.precisions) != list(CONFIGS):
         parts.append("--precisions " + " ".join(args.precisions))
     return " ".join(parts)
 
@@ -344,6 +359,15 @@ def markdown(result: dict[str, Any]) -> str:
             f"{agreement['facts_only_fp32']} facts only in fp32, "
             f"{agreement['facts_only_bf16']} only in bf16).",
         ]
+    runtimes = result.get("onnx_vs_torch_fp32")
+    if runtimes:
+        lines += [
+            "",
+            f"fp32 in onnxruntime vs PyTorch: sentence vectors cosine min "
+            f"{runtimes['cosine_min']}; facts identical: "
+            f"{'yes' if runtimes['facts_identical'] else 'no'} ({runtimes['facts_only_onnx']} "
+            f"only with onnxruntime, {runtimes['facts_only_torch']} only with PyTorch).",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -353,8 +377,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="BASIL articles.jsonl")
     parser.add_argument("--json", type=Path, help="write the result as JSON here")
     parser.add_argument("--repeats", type=int, default=3, help="timed compare runs")
-    parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16"],
-                        choices=["fp32", "bf16"])
+    parser.add_argument("--precisions", nargs="+", default=list(CONFIGS),
+                        choices=list(CONFIGS),
+                        help="fp32: onnxruntime (the default runtime of float32); fp32-torch: "
+                             "PyTorch float32 (before 2026-12-02); bf16: PyTorch bfloat16")
     args = parser.parse_args(argv)
     if not args.data.exists():
         print(f"needs the BASIL corpus: missing {args.data}", file=sys.stderr)

@@ -167,7 +167,7 @@ def b3_f1(gold: Sequence[str], predicted: Sequence[int]) -> float:
 
 
 def end_to_end(n: int, seed: int, analysis_sample: int, profile: bool,
-               embedding: str | None = None) -> dict[str, Any]:
+               embedding: str | None = None, slice_size: int = 10_000) -> dict[str, Any]:
     from corroborate.embed import MiniLMEmbedder, story_embedder
     from corroborate.ingest import IngestOptions, Rejection, read_bytes
     from corroborate.model import Article
@@ -230,8 +230,32 @@ def end_to_end(n: int, seed: int, analysis_sample: int, profile: bool,
             started, cpu_started = time.perf_counter(), time.process_time()
             if profiler:
                 profiler.enable()
+            slices: list[dict[str, Any]] = []
+            mark = {"done": 0, "at": time.perf_counter(), "cpu": time.process_time()}
+
+            def on_result(_item: object, status: str) -> None:
+                if status != "ingested":
+                    return
+                mark["done"] += 1
+                if mark["done"] % slice_size:
+                    return
+                now, cpu = time.perf_counter(), time.process_time()
+                slices.append({
+                    "articles": mark["done"],
+                    "articles_per_second": round(slice_size / (now - mark["at"]), 1),
+                    "cpu_seconds": round(cpu - mark["cpu"], 1),
+                    "active_articles": book.assigner.active_articles,
+                    "rss_mb": round(current_rss_mb(), 1),
+                    "db_mb": round(sum(p.stat().st_size for p in Path(folder).iterdir()
+                                       if p.name.startswith("scale.db")) / 2**20, 1),
+                    "load_avg": load_avg()})
+                mark["at"], mark["cpu"] = now, cpu
+                print(f"#   {mark['done']:>9,} ingested: slice {slices[-1]['articles_per_second']}"
+                      f" articles/s, RSS {slices[-1]['rss_mb']} MB, DB {slices[-1]['db_mb']} MB,"
+                      f" load {slices[-1]['load_avg']}", file=sys.stderr)
+
             report = ingest_articles(store, articles(), None, stories=book,
-                                     features_for=features_for)
+                                     features_for=features_for, on_result=on_result)
             if profiler:
                 profiler.disable()
             total = time.perf_counter() - started
@@ -271,7 +295,7 @@ def end_to_end(n: int, seed: int, analysis_sample: int, profile: bool,
         "split_share": {k: round(v / total, 3) for k, v in split.items()},
         "per_article_ms": {k: round(1000 * v / max(1, ingested), 3) for k, v in split.items()},
         "stories": stories, "synthetic_events_b3_f1": round(quality, 4),
-        "window_at_end": shape,
+        "window_at_end": shape, "slices": slices,
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "peak_rss_mb_after_model_load": round(rss_after_model, 1),
         "db_mb": round(db_bytes / 2**20, 1),
@@ -310,6 +334,13 @@ def print_end_to_end(r: dict[str, Any]) -> None:
     rows.append(["**total**", f"{r['seconds']:.1f}", "100 %",
                  f"{1000 * r['seconds'] / max(1, r['ingested']):.2f}"])
     print(markdown(["stage", "seconds", "share", "ms/article"], rows))
+    if r["slices"]:
+        print("\n" + markdown(
+            ["articles", "articles/s in the slice", "CPU s", "active articles", "RSS MB",
+             "DB MB", "load avg"],
+            [[f"{x['articles']:,}", x["articles_per_second"], x["cpu_seconds"],
+              x["active_articles"], x["rss_mb"], x["db_mb"], x["load_avg"]]
+             for x in r["slices"]]))
     print(f"\n* {r['articles_per_second']} articles/s overall "
           f"({r['articles_per_second_without_generation']} without the synthetic generator; "
           f"{r['cpu_seconds']} CPU s on up to {os.cpu_count()} threads); "
@@ -603,6 +634,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         default=None, help="story embedding for --end-to-end (default: the "
                         "product's, CORROBORATE_STORY_EMBEDDING or onnx-int8; torch = PyTorch "
                         "fp32)")
+    parser.add_argument("--slice", type=int, default=10_000, metavar="K",
+                        help="end-to-end: report speed, RSS and DB size every K ingested "
+                             "articles (default 10000)")
     parser.add_argument("--seed", type=int, default=0, help="stream seed (default 0)")
     parser.add_argument("--profile", action="store_true",
                         help="print cProfile's top functions of the timed stage")
@@ -623,7 +657,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"# stories_scale: {os.cpu_count()} CPUs, load average {load_avg()}, {measured}")
     if args.end_to_end:
         result = end_to_end(args.end_to_end, args.seed, args.analysis_sample, args.profile,
-                            args.embedding)
+                            args.embedding, args.slice)
         print_end_to_end(result)
         results.append(result)
     if args.assign_only:

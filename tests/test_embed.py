@@ -27,7 +27,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def torch_fp32() -> list:  # type: ignore[type-arg]
-    return MiniLMEmbedder(precision="fp32").embed(TEXTS)
+    return MiniLMEmbedder(precision="fp32", runtime="torch").embed(TEXTS)
 
 
 def test_onnx_fp32_gives_the_vectors_of_pytorch(torch_fp32: list) -> None:  # type: ignore[type-arg]
@@ -38,6 +38,20 @@ def test_onnx_fp32_gives_the_vectors_of_pytorch(torch_fp32: list) -> None:  # ty
         assert float(a.vector @ b.vector) > 0.99999
         assert np.abs(a.tokens - b.tokens).max() < 1e-4
     assert onnx[2].tokens.shape[0] == 254  # 256 minus [CLS] and [SEP]
+
+
+def test_float32_runs_in_onnxruntime_unless_told_otherwise(
+        torch_fp32: list, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[type-arg]
+    monkeypatch.delenv("CORROBORATE_RUNTIME", raising=False)
+    embedder = MiniLMEmbedder(precision="fp32")
+    assert embedder.runtime == "onnx" and embedder.name == "all-MiniLM-L6-v2/fp32"
+    for a, b in zip(embedder.embed(TEXTS), torch_fp32, strict=True):
+        assert np.abs(a.tokens - b.tokens).max() < 1e-4
+    assert MiniLMEmbedder(precision="bf16").runtime == "torch"
+    monkeypatch.setenv("CORROBORATE_RUNTIME", "torch")
+    assert MiniLMEmbedder(precision="fp32").runtime == "torch"
+    with pytest.raises(UsageError, match="float32 only"):
+        MiniLMEmbedder(precision="bf16", runtime="onnx")
 
 
 def test_onnx_int8_stays_close_to_pytorch(torch_fp32: list) -> None:  # type: ignore[type-arg]

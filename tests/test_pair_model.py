@@ -68,6 +68,60 @@ def test_a_missing_or_broken_adapter_is_a_clear_error(tmp_path: Path) -> None:
         PairModel(precision="fp8")  # type: ignore[arg-type]
 
 
+PAIRS = [("The fire killed 12 people.", "Twelve people died in the fire."),
+         ("The bank cut rates.", "The team won the cup."),
+         ("Officials said " + "the talks went on " * 60, "short"),  # truncated, longest first
+         ("", "An empty first claim."),
+         ("Police arrested a 56-year-old man in Florida on Friday.",
+          "A 56-year-old Florida man was arrested by police on Friday.")]
+
+
+def test_onnxruntime_scores_as_pytorch_does(model: PairModel) -> None:
+    """float32 runs in onnxruntime by default (the merged model exported once); PyTorch
+    float32 gives the same ids and the same probabilities to rounding."""
+    torch_model = PairModel(precision="fp32", runtime="torch")
+    assert model.runtime == "onnx" and torch_model.runtime == "torch"
+    assert model.encode(PAIRS) == torch_model.encode(PAIRS)
+    assert max(len(ids) for ids in model.encode(PAIRS)["input_ids"]) == 128
+    assert np.abs(model.probabilities(PAIRS) - torch_model.probabilities(PAIRS)).max() < 1e-4
+    assert np.abs(model.paraphrase(PAIRS) - torch_model.paraphrase(PAIRS)).max() < 1e-4
+
+
+def test_a_new_adapter_gets_its_own_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                           ) -> None:
+    """The export's name holds a digest of the adapter: a retrained adapter is never scored
+    with the merged weights of the old one."""
+    from importlib import resources
+
+    from safetensors.numpy import load, save
+
+    monkeypatch.setenv("CORROBORATE_CACHE_DIR", str(tmp_path / "cache"))
+    data = resources.files("corroborate.align").joinpath("pair_model.safetensors").read_bytes()
+    from corroborate.align.pair_model import _metadata
+
+    tensors = load(data)
+    tensors["head.bias"] = tensors["head.bias"] + np.float32(3.0) * np.array(
+        [1, -1, 0], dtype=np.float32)  # pushes every pair towards "other"
+    changed = tmp_path / "changed.safetensors"
+    changed.write_bytes(save(tensors, metadata=_metadata(data)))
+    shipped = PairModel(precision="fp32").probabilities(PAIRS[:1])
+    other = PairModel(changed, precision="fp32").probabilities(PAIRS[:1])
+    assert other[0, 0] > shipped[0, 0]
+    assert len(list((tmp_path / "cache").glob("pair-model-*.onnx"))) == 2
+
+
+def test_runtime_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORROBORATE_RUNTIME", "torch")
+    assert PairModel(precision="fp32").runtime == "torch"
+    monkeypatch.setenv("CORROBORATE_RUNTIME", "gpu")
+    with pytest.raises(UsageError, match="CORROBORATE_RUNTIME"):
+        PairModel(precision="fp32")
+    monkeypatch.delenv("CORROBORATE_RUNTIME")
+    with pytest.raises(UsageError, match="float32 only"):
+        PairModel(precision="bf16", runtime="onnx")
+    assert PairModel(precision="bf16").runtime == "torch"
+
+
 def test_msrp_text_is_detokenised() -> None:
     assert training.detok("Yucaipa owned Dominick 's for $ 2.5 billion , he said .") == \
         "Yucaipa owned Dominick's for $2.5 billion, he said."

@@ -179,7 +179,8 @@ class Comparer:
         self.splitter: Splitter = splitter if splitter is not None else PropositionSplitter()
         self.pair_model: PairModel | None = (
             (pair_model if pair_model is not None else
-             PairModel(precision=getattr(self.embedder, "precision", "auto")))
+             PairModel(precision=getattr(self.embedder, "precision", "auto"),
+                       runtime=getattr(self.embedder, "runtime", None)))
             if use_pair_model else None)
         # the support model reads the pair model's probabilities: it needs the pair model
         self.support: SupportModel | None = (

@@ -14,6 +14,7 @@ base weights once, at load, so scoring costs one MiniLM forward pass per pair.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -25,7 +26,16 @@ import numpy as np
 import numpy.typing as npt
 
 from corroborate.align.once import distinct
-from corroborate.embed import Precision, cpu_has_fast_bf16
+from corroborate.embed import (
+    Precision,
+    Runtime,
+    cached_export,
+    cpu_has_fast_bf16,
+    export_digest,
+    export_encoder,
+    onnx_session,
+    resolve_runtime,
+)
 from corroborate.errors import ModelUnavailableError, UsageError
 
 ADAPTER_FILE = "pair_model.safetensors"
@@ -60,19 +70,28 @@ class PairModel:
     """Loads the base model and the shipped adapter (lazily, once) and scores claim pairs.
 
     ``adapter`` overrides the shipped file (a path), e.g. for a model being trained;
-    ``precision`` is as for :class:`~corroborate.embed.MiniLMEmbedder` (``auto``: bfloat16 where
-    the CPU computes it natively)."""
+    ``precision`` and ``runtime`` are as for :class:`~corroborate.embed.MiniLMEmbedder`
+    (``auto``: bfloat16 through PyTorch where the CPU computes it natively, float32 through
+    onnxruntime elsewhere). For onnxruntime the merged model is exported once (PyTorch needed
+    then) into the cache folder under a name that holds a digest of the adapter, so a new
+    adapter gets its own export; then scoring needs neither PyTorch nor the merge (the
+    probabilities agree with PyTorch float32 to about 1e-5)."""
 
     def __init__(self, adapter: str | os.PathLike[str] | None = None, *,
-                 max_length: int | None = None, precision: Precision = "auto") -> None:
+                 max_length: int | None = None, precision: Precision = "auto",
+                 runtime: Runtime | None = None, threads: int | None = None) -> None:
         if precision not in ("auto", "fp32", "bf16"):
             raise UsageError(f"unknown precision {precision!r}: expected auto, fp32 or bf16")
         self.precision: Literal["fp32", "bf16"] = (
             ("bf16" if cpu_has_fast_bf16() else "fp32") if precision == "auto" else precision)
+        self.runtime = resolve_runtime(runtime, self.precision)
+        self._threads = threads
+        self._session: Any = None
         self._adapter = adapter
         self._max_length = max_length
         self._model: Any = None
         self._tokenizer: Any = None
+        self._pad = 0
         self._head: Any = None
         self.meta: dict[str, Any] = {}
 
@@ -81,10 +100,18 @@ class PairModel:
         self._load()
         return str(self.meta.get("name", "pair-model"))
 
-    def _read_adapter(self) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _read_adapter(self, framework: str = "torch"
+                      ) -> tuple[dict[str, Any], dict[str, Any], bytes]:
         from safetensors import SafetensorError
-        from safetensors.torch import load
 
+        if framework == "torch":
+            from safetensors.torch import load as load_torch
+
+            load: Any = load_torch
+        else:
+            from safetensors.numpy import load as load_numpy
+
+            load = load_numpy
         try:
             data = (Path(self._adapter).read_bytes() if self._adapter is not None else
                     resources.files("corroborate.align").joinpath(ADAPTER_FILE).read_bytes())
@@ -97,43 +124,72 @@ class PairModel:
         if not isinstance(config, dict):
             raise ModelUnavailableError(f"{ADAPTER_FILE} carries no model configuration: run "
                                         "benchmarks/train_pair_model.py")
-        return tensors, config
+        return tensors, config, data
 
     def _load(self) -> None:
         if self._model is not None:
             return
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        import torch
-        from transformers import AutoModel, AutoTokenizer
+        if self.runtime == "onnx":
+            tensors, config, data = self._read_adapter("numpy")
+            try:
+                heads = [(np.asarray(tensors[f"{key}.weight"], dtype=np.float32),
+                          np.asarray(tensors[f"{key}.bias"], dtype=np.float32))
+                         for key in ("head", "para_head")]
+            except KeyError as exc:
+                raise ModelUnavailableError(
+                    f"{ADAPTER_FILE} does not fit the packaged MiniLM (no {exc}): reinstall "
+                    "Corroborate or run benchmarks/train_pair_model.py") from exc
+            digest = hashlib.sha256(data).hexdigest()[:16]
+            name = f"pair-model-{digest}-{export_digest()}.onnx"
 
-        tensors, config = self._read_adapter()
-        path = base_model_path()
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModel.from_pretrained(path)
-        try:
-            scale = float(config["lora_alpha"]) / float(config["lora_rank"])
-            with torch.no_grad():
-                for name, module in lora_targets(model).items():
-                    a, b = tensors[f"{name}.lora_A"], tensors[f"{name}.lora_B"]
-                    module.weight += scale * (b.float() @ a.float())
-                heads = []
-                for key, size in (("head", len(CLASSES)), ("para_head", 2)):
-                    head = torch.nn.Linear(model.config.hidden_size, size)
-                    head.weight.copy_(tensors[f"{key}.weight"].float())
-                    head.bias.copy_(tensors[f"{key}.bias"].float())
-                    heads.append(head.eval())
-        except (KeyError, TypeError, ValueError, ZeroDivisionError, RuntimeError) as exc:
-            raise ModelUnavailableError(
-                f"{ADAPTER_FILE} does not fit the packaged MiniLM ({exc!r}): reinstall "
-                "Corroborate or run benchmarks/train_pair_model.py") from exc
-        model.eval()
-        if self.precision == "bf16":
-            model = model.to(torch.bfloat16)
-            heads = [h.to(torch.bfloat16) for h in heads]
-        self._model, self._tokenizer, self._head = model, tokenizer, heads
+            def make(work: Path) -> Path:
+                torch_tensors, torch_config, _ = self._read_adapter()
+                made = work / "pair-model.onnx"
+                export_encoder(_merged_model(torch_tensors, torch_config)[0], made)
+                return made
+
+            self._session = onnx_session(str(cached_export(name, make)), self._threads)
+            self._model, self._head = "onnx", heads
+        else:
+            import torch
+
+            tensors, config, _ = self._read_adapter()
+            model, layers = _merged_model(tensors, config)
+            if self.precision == "bf16":
+                model = model.to(torch.bfloat16)
+                layers = [h.to(torch.bfloat16) for h in layers]
+            self._model, self._head = model, layers
         self.meta = config
         if self._max_length is None:
             self._max_length = int(config.get("max_length", 128))
+        if self.runtime == "onnx":  # the Rust tokenizer alone: transformers would load torch
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(Path(base_model_path()) / "tokenizer.json"))
+            tokenizer.enable_truncation(self._max_length, strategy="longest_first")
+            tokenizer.no_padding()
+            self._tokenizer = tokenizer
+            self._pad = int(tokenizer.token_to_id("[PAD]") or 0)
+        else:
+            from transformers import AutoTokenizer
+
+            self._tokenizer = AutoTokenizer.from_pretrained(base_model_path())
+            self._pad = int(self._tokenizer.pad_token_id or 0)
+
+    def encode(self, pairs: Sequence[tuple[str, str]]) -> dict[str, list[list[int]]]:
+        """Word-piece ids, token types and attention masks of each pair, unpadded, truncated
+        longest first to the model's length (the same ids from either tokenizer)."""
+        self._load()
+        if self.runtime == "onnx":
+            encodings = self._tokenizer.encode_batch(list(pairs))
+            return {"input_ids": [e.ids for e in encodings],
+                    "token_type_ids": [e.type_ids for e in encodings],
+                    "attention_mask": [e.attention_mask for e in encodings]}
+        enc = self._tokenizer([a for a, _ in pairs], [b for _, b in pairs], truncation=True,
+                              max_length=self._max_length)
+        return {name: enc[name] for name in ("input_ids", "token_type_ids", "attention_mask")
+                if name in enc}
 
     def probabilities(self, pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.float64]:
         """Per pair, the probability of each of :data:`CLASSES` (rows sum to 1)."""
@@ -148,34 +204,75 @@ class PairModel:
         if not pairs:
             return np.zeros((0, size))
         self._load()
-        import torch
-
         # a pair of texts asked for twice (claims repeated word for word) is read once
         unique, where = distinct([(a, b) for a, b in pairs])
         # tokenised once, then batched by token count: a batch is padded to its longest pair
-        enc = self._tokenizer([a for a, _ in unique], [b for _, b in unique], truncation=True,
-                              max_length=self._max_length)
-        columns = [name for name in ("input_ids", "token_type_ids", "attention_mask")
-                   if name in enc]
+        enc = self.encode(unique)
+        columns = list(enc)
         lengths = [len(ids) for ids in enc["input_ids"]]
         order = sorted(range(len(unique)), key=lambda i: (lengths[i], i))
-        pad = int(self._tokenizer.pad_token_id or 0)
+        pad = self._pad
         out = np.zeros((len(unique), size))
-        with torch.inference_mode():
-            for start in range(0, len(order), BATCH):
-                chunk = order[start:start + BATCH]
-                width = max(lengths[i] for i in chunk)
-                batch = {}
-                for name in columns:  # padded on the right, as the tokenizer pads
-                    filled = np.full((len(chunk), width), pad if name == "input_ids" else 0,
-                                     dtype=np.int64)
-                    for row, i in enumerate(chunk):
-                        filled[row, :lengths[i]] = enc[name][i]
-                    batch[name] = torch.from_numpy(filled)
-                logits = self._head[which](pooled_output(self._model, batch))
-                probs = torch.softmax(logits.float(), dim=-1).numpy()
-                out[chunk] = probs
+        for start in range(0, len(order), BATCH):
+            chunk = order[start:start + BATCH]
+            width = max(lengths[i] for i in chunk)
+            batch = {}
+            for name in columns:  # padded on the right, as the tokenizer pads
+                filled = np.full((len(chunk), width), pad if name == "input_ids" else 0,
+                                 dtype=np.int64)
+                for row, i in enumerate(chunk):
+                    filled[row, :lengths[i]] = enc[name][i]
+                batch[name] = filled
+            out[chunk] = self._probabilities(batch, which)
         return out[where]
+
+    def _probabilities(self, batch: dict[str, npt.NDArray[np.int64]],
+                       which: int) -> npt.NDArray[np.float32]:
+        if self._session is not None:
+            if "token_type_ids" not in batch:
+                batch["token_type_ids"] = np.zeros_like(batch["input_ids"])
+            hidden = self._session.run(None, batch)[0]
+            mask = batch["attention_mask"][..., None].astype(np.float32)
+            pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1.0)
+            weight, bias = self._head[which]
+            logits = pooled @ weight.T + bias
+            logits = logits - logits.max(axis=1, keepdims=True)
+            exp = np.exp(logits)
+            result: npt.NDArray[np.float32] = (exp / exp.sum(axis=1, keepdims=True)).astype(
+                np.float32)
+            return result
+        import torch
+
+        with torch.inference_mode():
+            tensors = {name: torch.from_numpy(values) for name, values in batch.items()}
+            logits = self._head[which](pooled_output(self._model, tensors))
+            return torch.softmax(logits.float(), dim=-1).numpy()
+
+
+def _merged_model(tensors: dict[str, Any], config: dict[str, Any]) -> tuple[Any, list[Any]]:
+    """The packaged MiniLM with the adapter merged into its weights (eval mode, float32) and
+    the two heads as torch linear layers."""
+    import torch
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(base_model_path())
+    try:
+        scale = float(config["lora_alpha"]) / float(config["lora_rank"])
+        with torch.no_grad():
+            for name, module in lora_targets(model).items():
+                a, b = tensors[f"{name}.lora_A"], tensors[f"{name}.lora_B"]
+                module.weight += scale * (b.float() @ a.float())
+            heads = []
+            for key, size in (("head", len(CLASSES)), ("para_head", 2)):
+                head = torch.nn.Linear(model.config.hidden_size, size)
+                head.weight.copy_(tensors[f"{key}.weight"].float())
+                head.bias.copy_(tensors[f"{key}.bias"].float())
+                heads.append(head.eval())
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, RuntimeError) as exc:
+        raise ModelUnavailableError(
+            f"{ADAPTER_FILE} does not fit the packaged MiniLM ({exc!r}): reinstall "
+            "Corroborate or run benchmarks/train_pair_model.py") from exc
+    return model.eval(), heads
 
 
 def pooled_output(model: Any, enc: Any) -> Any:

@@ -176,7 +176,7 @@ class MiniLMFeatures:
         from corroborate.stories.stream import features_of
 
         embedder = (MiniLMEmbedder(precision=self.precision,  # type: ignore[arg-type]
-                                   threads=self.threads)
+                                   threads=self.threads, runtime="torch")
                     if self.kind == "torch" else story_embedder(self.kind, threads=self.threads))
         embedder.embed(["load the model now: once per worker, before its first chunk"])
 
