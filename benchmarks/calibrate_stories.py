@@ -53,7 +53,7 @@ def main() -> None:
     args = parser.parse_args()
     articles, events, topics = load(TRAIN)
     started = time.perf_counter()
-    features = features_of(articles, MiniLMEmbedder(precision="fp32"))
+    features = features_of(articles, MiniLMEmbedder(precision="fp32", runtime="torch"))
     stats = TermStatistics()
     nodes = []
     for item in features:  # weigh as the stream does: frequencies of the articles before it

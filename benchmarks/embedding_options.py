@@ -294,7 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     wall = time.perf_counter()
     loads = {"start": load_avg()}
-    embedders: dict[str, Any] = {"torch-fp32": MiniLMEmbedder(precision="fp32"),
+    embedders: dict[str, Any] = {"torch-fp32": MiniLMEmbedder(precision="fp32",
+                                                               runtime="torch"),
                                  "onnx-fp32": OnnxMiniLMEmbedder(quantized=False),
                                  "onnx-int8": OnnxMiniLMEmbedder(quantized=True)}
     options = list(OPTIONS)

@@ -71,7 +71,7 @@ def write_input(path: Path, count: int) -> int:
 def run_one(config: str, source: Path, db: Path, *, analyze: bool = True) -> dict[str, Any]:
     """One configuration in this process (called in a fresh one by :func:`main`)."""
     from corroborate.analyze import Analyzer
-    from corroborate.embed import MiniLMEmbedder
+    from corroborate.embed import story_embedder
     from corroborate.ingest import IngestOptions, Rejection, expand_inputs, read_one
     from corroborate.model import Article
     from corroborate.store import Store, ingest_articles
@@ -95,7 +95,7 @@ def run_one(config: str, source: Path, db: Path, *, analyze: bool = True) -> dic
     with Store(db) as store:
         book = StoryBook(store)
         if engine == "local":
-            embedder = MiniLMEmbedder()
+            embedder = story_embedder()  # as the CLI and the Ray workers (MiniLMFeatures)
             report = ingest_articles(
                 store, (r for i in items for r in read_one(i, options)),
                 Analyzer() if analyze else None,

@@ -205,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     wall = time.perf_counter()
     measured = provenance()
     loads = {"start": load_avg()}
-    minilm = MiniLMEmbedder(precision="fp32")
+    minilm = MiniLMEmbedder(precision="fp32", runtime="torch")
     embedder = CachingEmbedder(minilm)
     peer_embed = memoize_embed(
         lambda texts: np.vstack([e.vector for e in minilm.embed(list(texts))]))

@@ -176,7 +176,7 @@ def end_to_end(n: int, seed: int, analysis_sample: int, profile: bool,
     from corroborate.stories.features import story_features
     from corroborate.stories.stream import embed_leads
 
-    embedder = (MiniLMEmbedder(precision="fp32") if embedding == "torch"
+    embedder = (MiniLMEmbedder(precision="fp32", runtime="torch") if embedding == "torch"
                 else story_embedder(embedding))
     embedder.embed(["warm-up"])  # model load is not part of the per-article speed
     rss_after_model = peak_rss_mb()
@@ -379,7 +379,7 @@ class SentenceVectors:
     def __init__(self, cache: Path | None) -> None:
         from corroborate.embed import MiniLMEmbedder
 
-        self.embedder = MiniLMEmbedder(precision="fp32")
+        self.embedder = MiniLMEmbedder(precision="fp32", runtime="torch")
         self.cache = cache
         self.vectors: dict[str, np.ndarray] = {}
         self.loaded = 0

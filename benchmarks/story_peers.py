@@ -193,7 +193,7 @@ def tfidf_average_link(train_rows: Sequence[Row], test_rows: Sequence[Row], *,
 def _minilm() -> Any:
     from corroborate.embed import MiniLMEmbedder
 
-    return MiniLMEmbedder(precision="fp32")
+    return MiniLMEmbedder(precision="fp32", runtime="torch")
 
 
 def minilm_embed(texts: Sequence[str]) -> Matrix:

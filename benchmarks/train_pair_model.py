@@ -480,7 +480,7 @@ def run_fold(data: list[Example], fold: int, args: argparse.Namespace, work: Pat
                                  max_length=args.max_length, seed=args.seed)
     file = work / f"fold{fold}.safetensors"
     save(file, head, adapters, config(args, f"MSRP train without fold {fold}/{args.folds}"))
-    model = PairModel(file)
+    model = PairModel(file, runtime="torch")  # no ONNX export cached per trained adapter
     pairs = [(e.a, e.b) for e in test]
     labels = [e.para for e in test]
     relation = model.probabilities(pairs)

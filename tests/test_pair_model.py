@@ -76,9 +76,12 @@ PAIRS = [("The fire killed 12 people.", "Twelve people died in the fire."),
           "A 56-year-old Florida man was arrested by police on Friday.")]
 
 
-def test_onnxruntime_scores_as_pytorch_does(model: PairModel) -> None:
+def test_onnxruntime_scores_as_pytorch_does(model: PairModel,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """float32 runs in onnxruntime by default (the merged model exported once); PyTorch
     float32 gives the same ids and the same probabilities to rounding."""
+    monkeypatch.delenv("CORROBORATE_RUNTIME", raising=False)
+    model = PairModel(precision="fp32")
     torch_model = PairModel(precision="fp32", runtime="torch")
     assert model.runtime == "onnx" and torch_model.runtime == "torch"
     assert model.encode(PAIRS) == torch_model.encode(PAIRS)
@@ -120,6 +123,17 @@ def test_runtime_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(UsageError, match="float32 only"):
         PairModel(precision="bf16", runtime="onnx")
     assert PairModel(precision="bf16").runtime == "torch"
+    assert PairModel(runtime="onnx").precision == "fp32"  # onnx implies float32 under auto
+
+
+def test_a_comparer_over_an_onnx_embedder_takes_its_runtime() -> None:
+    from corroborate.align.compare import Comparer
+    from corroborate.embed import OnnxMiniLMEmbedder
+
+    embedder = OnnxMiniLMEmbedder(quantized=False)
+    comparer = Comparer(embedder)
+    assert comparer.pair_model is not None and comparer.pair_model.runtime == "onnx"
+    assert comparer.pair_model.precision == "fp32"
 
 
 def test_msrp_text_is_detokenised() -> None:

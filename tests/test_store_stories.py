@@ -219,6 +219,39 @@ def test_features_of_the_next_chunk_are_computed_beside_the_writes(
     assert _same_partition(stories, expected)
 
 
+def test_an_unavailable_model_stops_the_run_once_and_keeps_what_was_written(
+        tmp_path: Path, example_articles: list[Article]) -> None:
+    from corroborate.errors import ModelUnavailableError
+
+    calls = []
+
+    def features(articles: Sequence[Article]) -> list[StoryFeatures]:
+        calls.append(len(articles))
+        if len(calls) == 2:
+            raise ModelUnavailableError("cannot write the ONNX export: set CORROBORATE_CACHE_DIR")
+        return hashing_features(articles)
+
+    with Store(tmp_path / "m.db") as store:
+        with pytest.raises(ModelUnavailableError, match="CORROBORATE_CACHE_DIR"):
+            ingest_articles(store, example_articles, None, batch_size=4,
+                            stories=StoryBook(store), features_for=features)
+        assert store.count_articles() == 4  # the first chunk, each article its transaction
+    assert len(calls) <= 3  # not retried for every chunk
+
+
+def test_a_reader_that_fails_midway_still_gets_the_chunk_before_written(
+        tmp_path: Path, example_articles: list[Article]) -> None:
+    def articles() -> Iterator[Article]:
+        yield from example_articles[:6]
+        raise OSError("disk went away")
+
+    with Store(tmp_path / "r.db") as store:
+        with pytest.raises(OSError, match="disk went away"):
+            ingest_articles(store, articles(), None, batch_size=3, stories=StoryBook(store),
+                            features_for=hashing_features)
+        assert store.count_articles() == 6  # both complete chunks, as in turn
+
+
 def _name_of(article: Article) -> str:
     return article.origin or article.path or article.id
 

@@ -11,7 +11,8 @@ Two runtimes of the same model:
 * :class:`OnnxMiniLMEmbedder`: the same weights exported once to ONNX (and, by default,
   quantised to int8 per output channel) and run by onnxruntime, without loading PyTorch. Story
   assignment uses it (:func:`story_embedder`): on ECB+ dev and BASIL it gives the same stories
-  as PyTorch fp32 at about twice the speed (``benchmarks/embedding_options.py``,
+  as PyTorch fp32 at 2.6x the speed on an idle machine (13.6 vs 35.5 ms per lead; 5-6x in the
+  benchmark run, under load: ``benchmarks/embedding_options.py``,
   docs/benchmarks.md). The export is made from the packaged model on first use, offline, and
   kept in a cache folder (:func:`cache_dir`); nothing is downloaded.
 """
@@ -62,6 +63,16 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> list[TextEmbedding]: ...
 
 
+def resolve_precision(precision: str, runtime: str | None) -> Literal["fp32", "bf16"]:
+    """``auto``: bfloat16 where the CPU computes it natively, unless the runtime asked for
+    (``runtime`` or ``CORROBORATE_RUNTIME``) is onnx, which runs float32 only."""
+    if precision != "auto":
+        return precision  # type: ignore[return-value]
+    if (runtime or os.environ.get("CORROBORATE_RUNTIME")) == "onnx":
+        return "fp32"
+    return "bf16" if cpu_has_fast_bf16() else "fp32"
+
+
 def resolve_runtime(runtime: str | None, precision: str) -> Literal["torch", "onnx"]:
     """Where a float32 or bfloat16 model runs: ``runtime`` or ``CORROBORATE_RUNTIME``
     (``auto``: onnxruntime for float32 when it is installed, PyTorch for bfloat16)."""
@@ -106,8 +117,8 @@ class MiniLMEmbedder:
     cosine agreement with fp32 ≥ 0.998 measured) and float32 elsewhere.
 
     ``runtime`` (``CORROBORATE_RUNTIME``): ``auto`` runs float32 through onnxruntime (the fp32
-    ONNX export of :class:`OnnxMiniLMEmbedder`: the same vectors to float rounding, about 1.5x
-    faster) and bfloat16 through PyTorch; ``torch`` always PyTorch; ``onnx`` always
+    ONNX export of :class:`OnnxMiniLMEmbedder`: the same vectors to float rounding, 1.5-2.3x
+    faster on 2 cores) and bfloat16 through PyTorch; ``torch`` always PyTorch; ``onnx`` always
     onnxruntime (float32 only)."""
 
     def __init__(self, *, precision: Precision | None = None, batch_size: int = 64,
@@ -117,8 +128,7 @@ class MiniLMEmbedder:
         if precision not in ("auto", "fp32", "bf16"):
             raise UsageError(f"embedding precision {precision!r} (CORROBORATE_PRECISION): "
                              "expected auto, fp32 or bf16")
-        self.precision: Literal["fp32", "bf16"] = (
-            ("bf16" if cpu_has_fast_bf16() else "fp32") if precision == "auto" else precision)
+        self.precision = resolve_precision(precision, runtime)
         self.runtime = resolve_runtime(runtime, self.precision)
         self.batch_size = batch_size
         self.threads = threads
@@ -201,6 +211,14 @@ def _load_model(precision: str, threads: int | None) -> Any:
     return model
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity, e.g. a container's limit), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
 def cache_dir(env: dict[str, str] | None = None) -> Path:
     """Where derived model files (the ONNX export) are kept: ``CORROBORATE_CACHE_DIR``, else
     ``$XDG_CACHE_HOME/corroborate``, else ``~/.cache/corroborate``."""
@@ -221,8 +239,9 @@ def _version(package: str) -> str:
 
 def export_digest(*extra: str) -> str:
     """A short digest of what an export depends on: the recipe, the model package, the
-    exporter (torch) and ``extra``."""
-    parts = [str(EXPORT_RECIPE), _version(MODEL_PACKAGE), _version("torch"), *extra]
+    exporter (torch, the transformers graph, onnx) and ``extra``."""
+    parts = [str(EXPORT_RECIPE), _version(MODEL_PACKAGE), _version("torch"),
+             _version("transformers"), _version("onnx"), *extra]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
 
 
@@ -245,8 +264,8 @@ def onnx_model_file(*, quantized: bool = True, folder: Path | None = None) -> Pa
         except ImportError as exc:
             raise ModelUnavailableError(
                 f"exporting the embedding model to ONNX needs {exc.name}: pip install "
-                "transformers (or `make setup`), or set CORROBORATE_STORY_EMBEDDING=torch"
-            ) from exc
+                "transformers (or `make setup`), or use PyTorch "
+                "(CORROBORATE_STORY_EMBEDDING=torch, CORROBORATE_RUNTIME=torch)") from exc
         plain = work / "model.onnx"
         export_encoder(AutoModel.from_pretrained(str(model_path())), plain)
         if not quantized:
@@ -272,9 +291,10 @@ def cached_export(name: str, make: Callable[[Path], Path], folder: Path | None =
             os.replace(make(Path(work)), target)
     except OSError as exc:
         raise ModelUnavailableError(
-            f"cannot write the ONNX export of a model to {folder} ({exc}): set "
-            "CORROBORATE_CACHE_DIR to a writable folder, or CORROBORATE_STORY_EMBEDDING=torch "
-            "and CORROBORATE_RUNTIME=torch to use PyTorch instead") from exc
+            f"cannot write the ONNX export {name} to {folder} ({exc}): set "
+            "CORROBORATE_CACHE_DIR to a writable folder, or use PyTorch instead "
+            "(CORROBORATE_STORY_EMBEDDING=torch for stories, CORROBORATE_RUNTIME=torch for "
+            "the comparison)") from exc
     return target
 
 
@@ -336,9 +356,9 @@ class OnnxMiniLMEmbedder:
     """The packaged all-MiniLM-L6-v2 run by onnxruntime (no PyTorch at run time).
 
     ``quantized=True`` (the default) runs the int8 per-channel export: cosine with the PyTorch
-    fp32 vectors ≥ 0.986 on ECB+ dev leads, the same stories on ECB+ dev and BASIL, about 2.2x
+    fp32 vectors ≥ 0.986 on ECB+ dev leads, the same stories on ECB+ dev and BASIL, 2.6x
     faster on 2 cores; ``quantized=False`` runs the fp32 export (the same vectors as PyTorch to
-    float rounding, about 1.5x faster). Texts are truncated to the model's 256 word pieces.
+    float rounding, 1.5-2.3x faster). Texts are truncated to the model's 256 word pieces.
 
     The int8 export quantises activations dynamically, with one scale per input tensor: in a
     batch, a text's vector would depend on the texts beside it (cosine 0.99 between the same
@@ -353,21 +373,22 @@ class OnnxMiniLMEmbedder:
         self.threads = threads
         self.folder = folder
         self.name = f"all-MiniLM-L6-v2/onnx-{'int8' if quantized else 'fp32'}"
-        self._runtime: tuple[Any, Any] | None = None
+        self.runtime = "onnx"
+        self.precision = "fp32"  # activations (int8 weights when quantised)
+        self._loaded: tuple[Any, Any] | None = None
 
-    @property
-    def runtime(self) -> tuple[Any, Any]:
-        """(onnxruntime session, tokenizer), loaded on first use."""
-        if self._runtime is None:
-            self._runtime = _load_onnx(str(onnx_model_file(quantized=self.quantized,
-                                                           folder=self.folder)),
-                                       self.threads)
-        return self._runtime
+    def loaded(self) -> tuple[Any, Any]:
+        """(onnxruntime session, tokenizer), loaded (and the export made) on first use."""
+        if self._loaded is None:
+            self._loaded = _load_onnx(str(onnx_model_file(quantized=self.quantized,
+                                                          folder=self.folder)),
+                                      self.threads)
+        return self._loaded
 
     def embed(self, texts: Sequence[str]) -> list[TextEmbedding]:
         if not texts:
             return []
-        session, tokenizer = self.runtime
+        session, tokenizer = self.loaded()
         encodings = tokenizer.encode_batch(list(texts))
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
         result: list[TextEmbedding | None] = [None] * len(texts)
@@ -392,12 +413,14 @@ class OnnxMiniLMEmbedder:
 
 @functools.cache
 def _load_onnx(file: str, threads: int | None) -> tuple[Any, Any]:
+    _quiet_hub()
     try:
         from tokenizers import Tokenizer
     except ImportError as exc:
         raise ModelUnavailableError(
             f"the tokenizer library is not installed ({exc.name}): pip install tokenizers "
-            "(or `make setup`), or set CORROBORATE_STORY_EMBEDDING=torch") from exc
+            "(or `make setup`), or use PyTorch (CORROBORATE_STORY_EMBEDDING=torch, "
+            "CORROBORATE_RUNTIME=torch)") from exc
     session = onnx_session(file, threads)
     folder = model_path()
     config = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))
@@ -418,15 +441,17 @@ def onnx_session(file: str, threads: int | None = None) -> Any:
             "(or `make setup`), or set CORROBORATE_STORY_EMBEDDING=torch and "
             "CORROBORATE_RUNTIME=torch") from exc
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads or (os.cpu_count() or 1)
+    options.intra_op_num_threads = threads or usable_cpus()
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     try:
         return onnxruntime.InferenceSession(file, options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own untyped errors for a broken file
+        reason = " ".join(str(exc).split())[:300]
         raise ModelUnavailableError(
-            f"cannot load the ONNX export {file} ({type(exc).__name__}): delete it and it is "
-            "made again on the next run") from exc
+            f"cannot load the ONNX export {file} ({type(exc).__name__}: {reason}): delete it "
+            "and it is made again on the next run; if that fails too, use PyTorch "
+            "(CORROBORATE_STORY_EMBEDDING=torch, CORROBORATE_RUNTIME=torch)") from exc
 
 
 def story_embedder(kind: str | None = None, *, threads: int | None = None) -> Embedder:

