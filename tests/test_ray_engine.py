@@ -126,6 +126,23 @@ def test_basil_slice_with_a_stored_part_and_a_bad_line(
 
 
 # -- without Ray running -------------------------------------------------------------------------
+def test_a_model_a_worker_cannot_load_ends_the_run_with_its_message(
+        ray_local: Any, tmp_path: Path, examples: Path) -> None:
+    """A worker that cannot set up its model (here: a story embedding it does not know, as
+    from a bad CORROBORATE_STORY_EMBEDDING on that machine) ends the run with our error and
+    its message, not Ray's wrapping of it."""
+    from corroborate.errors import UsageError
+    from corroborate.store.ray_engine import MiniLMFeatures, ingest_with_ray
+    from corroborate.store.stories import StoryBook
+
+    with Store(tmp_path / "ray.db") as store:
+        with pytest.raises(UsageError, match="story embedding 'bogus'"):
+            ingest_with_ray(store, [str(examples)], IngestOptions(), analyze=False,
+                            stories=StoryBook(store), features=MiniLMFeatures("bogus"),
+                            workers=1)
+        assert store.count_articles() == 0
+
+
 def test_missing_ray_is_one_line_with_the_install_hint(runner: CliRunner, tmp_path: Path,
                                                        examples: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:

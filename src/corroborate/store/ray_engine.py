@@ -38,7 +38,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from corroborate.errors import EngineUnavailableError, UsageError
+from corroborate.errors import (
+    CorroborateError,
+    EngineUnavailableError,
+    ModelUnavailableError,
+    UsageError,
+)
 from corroborate.ingest import IngestOptions, Rejection, is_url, read_one
 from corroborate.model import Article
 from corroborate.store.db import Store
@@ -214,6 +219,24 @@ def _read_stage(batch: dict[str, Any], *, options: IngestOptions, known: KnownId
             yield {"chunk": [pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)]}
 
 
+@dataclass(frozen=True, slots=True)
+class WorkerFailed:
+    """Our own error on a worker (a model it cannot load), sent back as data in place of a
+    chunk: Ray passes a task's exception back wrapped in its own, an actor's creation error
+    only as text, so the driver raises it again itself, with its message."""
+
+    kind: str
+    message: str
+
+    def error(self) -> CorroborateError:
+        kinds: dict[str, type[CorroborateError]] = {
+            "ModelUnavailableError": ModelUnavailableError, "UsageError": UsageError,
+            "EngineUnavailableError": EngineUnavailableError}
+        kind = kinds.get(self.kind)
+        return kind(self.message) if kind else ModelUnavailableError(
+            f"a Ray worker failed ({self.kind}: {self.message})")
+
+
 class _PrepareStage:
     """Ray actor: loads the models once, then analyses and embeds one chunk per row."""
 
@@ -221,15 +244,29 @@ class _PrepareStage:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from corroborate.analyze import Analyzer
 
+        # our own error while setting up (a model this worker cannot load) goes back to the
+        # driver with the first chunk, as data (:class:`WorkerFailed`)
+        self.failed: CorroborateError | None = None
         self.analyzer = Analyzer() if analyze else None
-        if self.analyzer is not None:
-            _ = self.analyzer.nlp  # load now, once per worker
-        self.features_for = features() if features is not None else None
+        self.features_for: FeaturesFor | None = None
+        try:
+            if self.analyzer is not None:
+                _ = self.analyzer.nlp  # load now, once per worker
+            self.features_for = features() if features is not None else None
+        except CorroborateError as exc:
+            self.failed = exc
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[bytes]]:
         out = []
         for blob in batch["chunk"]:
-            chunk = prepare_read_chunk(pickle.loads(blob), self.analyzer, self.features_for)
+            chunk: list[Prepared | Rejection | WorkerFailed]
+            try:
+                if self.failed is not None:
+                    raise self.failed
+                chunk = list(prepare_read_chunk(pickle.loads(blob), self.analyzer,
+                                                self.features_for))
+            except CorroborateError as exc:
+                chunk = [WorkerFailed(type(exc).__name__, str(exc))]
             out.append(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
         return {"chunk": out}
 
@@ -317,6 +354,8 @@ class RayEngine:
                 dataset = self._prepare_stage(dataset, analyze, features)
         for row in dataset.iter_rows():
             for item in pickle.loads(row["chunk"]):
+                if isinstance(item, WorkerFailed):  # ends the run as the local engine does
+                    raise item.error()
                 yield item if not isinstance(item, Article) else Prepared(item)
 
     def _prepare_stage(self, dataset: Any, analyze: bool, features: FeaturesRecipe | None
