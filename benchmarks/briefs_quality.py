@@ -13,6 +13,8 @@ Gold sets (``corroborate.claims-gold/1``):
 - held-out 2: ``benchmarks/data/claims/heldout2/*.gold.json`` (4 BASIL events written
   2026-12-02 by helpers from the articles alone, never used for any choice: report only; their
   articles were among the unlabelled synthetic training pairs of the pair model);
+- held-out 3: ``benchmarks/data/claims/heldout3/*.gold.json`` (4 more BASIL events, written
+  2026-12-02 by a helper from the articles alone, as held-out 2; report only);
 - examples: ``benchmarks/data/claims/examples/*.gold.json`` (the three bundled example stories,
   written from the articles alone; report only).
 
@@ -43,7 +45,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--misses", action="store_true", help="list what each brief gets wrong")
     parser.add_argument("--json", help="write the figures to this file")
-    parser.add_argument("--sets", default="dev,heldout,heldout2,examples,tune,fit")
+    parser.add_argument("--sets", default="dev,heldout,heldout2,heldout3,examples,tune,fit")
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--ablation", action="store_true",
                         help="also run the comparer without the support model (the pair "
@@ -65,6 +67,7 @@ def main() -> int:
         "tune": sorted((ROOT / "benchmarks/data/claims/tune").glob("*.gold.json")),
         "heldout": sorted((ROOT / "benchmarks/data/claims/heldout").glob("*.gold.json")),
         "heldout2": sorted((ROOT / "benchmarks/data/claims/heldout2").glob("*.gold.json")),
+        "heldout3": sorted((ROOT / "benchmarks/data/claims/heldout3").glob("*.gold.json")),
         "fit": sorted((ROOT / "benchmarks/data/claims/fit").glob("*.gold.json")),
         "examples": sorted((ROOT / "benchmarks/data/claims/examples").glob("*.gold.json")),
     }
