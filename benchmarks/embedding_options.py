@@ -51,15 +51,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run_info import load_avg, provenance
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
-ECB_TRAIN = SHARED / "ecbplus" / "articles_train.jsonl"
-TESTS = {
-    "ECB+ dev": SHARED / "ecbplus" / "articles_dev.jsonl",
-    "BASIL": SHARED / "basil" / "articles.jsonl",
-}
+from run_info import ECB_TRAIN, load_avg, provenance, story_corpora_missing
+from run_info import STORY_TESTS as TESTS
 
 
 def pair_disagreements(a: Sequence[int], b: Sequence[int]) -> int:
@@ -283,11 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="also run the quality pass on ECB+ train (how the lazy floor was "
                              "chosen: floors 0.0..0.6)")
     args = parser.parse_args(argv)
-    for path in [ECB_TRAIN, *TESTS.values()]:
-        if not path.is_file():
-            print(f"embedding_options: {path} not found (the shared corpora belong in "
-                  f"{SHARED}); nothing to do", file=sys.stderr)
-            return 2
+    if story_corpora_missing("embedding_options"):
+        return 2
 
     from corroborate.embed import MiniLMEmbedder, OnnxMiniLMEmbedder
     from corroborate.stories.features import background_document_frequency

@@ -64,7 +64,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run_info import load_avg, provenance
+from run_info import ECB_TRAIN, load_avg, provenance, story_corpora_missing
+from run_info import STORY_TESTS as TESTS
 from story_peers import (
     bertopic_clusters,
     gold_labels,
@@ -74,13 +75,6 @@ from story_peers import (
     tfidf_average_link,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
-ECB_TRAIN = SHARED / "ecbplus" / "articles_train.jsonl"
-TESTS = {
-    "ECB+ dev": SHARED / "ecbplus" / "articles_dev.jsonl",
-    "BASIL": SHARED / "basil" / "articles.jsonl",
-}
 PEERS = {
     "tfidf": "TF-IDF + average link",
     "minilm": "MiniLM title+lead + average link",
@@ -193,11 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=5,
                         help="permutations for the order-robustness check (default 5: 0..4)")
     args = parser.parse_args(argv)
-    for path in [ECB_TRAIN, *TESTS.values()]:
-        if not path.is_file():
-            print(f"stories_quality: {path} not found (the shared corpora belong in "
-                  f"{SHARED}); nothing to do", file=sys.stderr)
-            return 2
+    if story_corpora_missing("stories_quality"):
+        return 2
 
     from corroborate.embed import MiniLMEmbedder
     from corroborate.evaluate_stories import evaluate_stories_file, score_clusters
