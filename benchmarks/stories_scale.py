@@ -168,7 +168,7 @@ def b3_f1(gold: Sequence[str], predicted: Sequence[int]) -> float:
 
 def end_to_end(n: int, seed: int, analysis_sample: int, profile: bool,
                embedding: str | None = None, slice_size: int = 10_000) -> dict[str, Any]:
-    from corroborate.embed import MiniLMEmbedder, story_embedder
+    from corroborate.embed import story_embedder
     from corroborate.ingest import IngestOptions, Rejection, read_bytes
     from corroborate.model import Article
     from corroborate.store import Store, ingest_articles
@@ -176,8 +176,7 @@ def end_to_end(n: int, seed: int, analysis_sample: int, profile: bool,
     from corroborate.stories.features import story_features
     from corroborate.stories.stream import embed_leads
 
-    embedder = (MiniLMEmbedder(precision="fp32", runtime="torch") if embedding == "torch"
-                else story_embedder(embedding))
+    embedder = story_embedder(embedding, precision="fp32")  # torch: PyTorch in float32
     embedder.embed(["warm-up"])  # model load is not part of the per-article speed
     rss_after_model = peak_rss_mb()
     options = IngestOptions()

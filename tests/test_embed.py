@@ -115,6 +115,9 @@ def test_story_embedder_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     assert story_embedder().name == "all-MiniLM-L6-v2/onnx-int8"
     assert story_embedder("onnx-fp32").name == "all-MiniLM-L6-v2/onnx-fp32"
     assert isinstance(story_embedder("torch"), MiniLMEmbedder)
+    torch_fp32 = story_embedder("torch", precision="fp32")
+    assert isinstance(torch_fp32, MiniLMEmbedder)
+    assert (torch_fp32.precision, torch_fp32.runtime) == ("fp32", "torch")
     monkeypatch.setenv("CORROBORATE_STORY_EMBEDDING", "torch")
     assert isinstance(story_embedder(), MiniLMEmbedder)
     monkeypatch.setenv("CORROBORATE_STORY_EMBEDDING", "fast")

@@ -454,16 +454,18 @@ def onnx_session(file: str, threads: int | None = None) -> Any:
             "(CORROBORATE_STORY_EMBEDDING=torch, CORROBORATE_RUNTIME=torch)") from exc
 
 
-def story_embedder(kind: str | None = None, *, threads: int | None = None) -> Embedder:
+def story_embedder(kind: str | None = None, *, threads: int | None = None,
+                   precision: Precision | None = None) -> Embedder:
     """The embedder of story assignment (titles and leads): ``kind`` or the
     ``CORROBORATE_STORY_EMBEDDING`` environment variable, ``onnx-int8`` by default
-    (``onnx-fp32``; ``torch``: :class:`MiniLMEmbedder`, as before the ONNX export)."""
+    (``onnx-fp32``; ``torch``: :class:`MiniLMEmbedder` through PyTorch in ``precision``, as
+    before the ONNX export)."""
     kind = kind or os.environ.get("CORROBORATE_STORY_EMBEDDING") or "onnx-int8"
     if kind not in STORY_EMBEDDINGS:
         raise UsageError(f"story embedding {kind!r} (CORROBORATE_STORY_EMBEDDING): expected "
                          + ", ".join(STORY_EMBEDDINGS))
     if kind == "torch":
-        return MiniLMEmbedder(threads=threads, runtime="torch")
+        return MiniLMEmbedder(precision=precision, threads=threads, runtime="torch")
     return OnnxMiniLMEmbedder(quantized=kind == "onnx-int8", threads=threads)
 
 

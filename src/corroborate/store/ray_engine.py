@@ -177,12 +177,11 @@ class MiniLMFeatures:
     threads: int | None = 1
 
     def __call__(self) -> FeaturesFor:
-        from corroborate.embed import MiniLMEmbedder, story_embedder
+        from corroborate.embed import story_embedder
         from corroborate.stories.stream import features_of
 
-        embedder = (MiniLMEmbedder(precision=self.precision,  # type: ignore[arg-type]
-                                   threads=self.threads, runtime="torch")
-                    if self.kind == "torch" else story_embedder(self.kind, threads=self.threads))
+        embedder = story_embedder(self.kind, threads=self.threads,
+                                  precision=self.precision)  # type: ignore[arg-type]
         embedder.embed(["load the model now: once per worker, before its first chunk"])
 
         def features_for(articles: Sequence[Article]) -> list[Any]:
