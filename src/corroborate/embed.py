@@ -95,6 +95,15 @@ def _has_onnxruntime() -> bool:
     return importlib.util.find_spec("onnxruntime") is not None
 
 
+def right_padded(rows: Sequence[Sequence[int]], fill: int = 0) -> npt.NDArray[np.int64]:
+    """Token rows (ids, type ids or masks) as one int64 matrix as wide as the longest row,
+    the shorter ones filled on the right with ``fill``, as the tokenizers pad."""
+    out = np.full((len(rows), max((len(r) for r in rows), default=0)), fill, dtype=np.int64)
+    for k, row in enumerate(rows):
+        out[k, :len(row)] = row
+    return out
+
+
 def _unit_rows(matrix: FloatArray) -> FloatArray:
     norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
     result: FloatArray = (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
@@ -394,13 +403,8 @@ class OnnxMiniLMEmbedder:
         result: list[TextEmbedding | None] = [None] * len(texts)
         for start in range(0, len(order), self.batch_size):
             batch = order[start:start + self.batch_size]
-            width = max(len(encodings[i].ids) for i in batch)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, i in enumerate(batch):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1
+            ids = right_padded([encodings[i].ids for i in batch])
+            mask = right_padded([encodings[i].attention_mask for i in batch])
             hidden = session.run(None, {"input_ids": ids, "attention_mask": mask,
                                         "token_type_ids": np.zeros_like(ids)})[0]
             for row, i in enumerate(batch):

@@ -36,6 +36,7 @@ from corroborate.embed import (
     onnx_session,
     resolve_precision,
     resolve_runtime,
+    right_padded,
 )
 from corroborate.errors import ModelUnavailableError, UsageError
 
@@ -205,21 +206,14 @@ class PairModel:
         unique, where = distinct([(a, b) for a, b in pairs])
         # tokenised once, then batched by token count: a batch is padded to its longest pair
         enc = self.encode(unique)
-        columns = list(enc)
         lengths = [len(ids) for ids in enc["input_ids"]]
         order = sorted(range(len(unique)), key=lambda i: (lengths[i], i))
-        pad = self._pad
         out = np.zeros((len(unique), size))
         for start in range(0, len(order), BATCH):
             chunk = order[start:start + BATCH]
-            width = max(lengths[i] for i in chunk)
-            batch = {}
-            for name in columns:  # padded on the right, as the tokenizer pads
-                filled = np.full((len(chunk), width), pad if name == "input_ids" else 0,
-                                 dtype=np.int64)
-                for row, i in enumerate(chunk):
-                    filled[row, :lengths[i]] = enc[name][i]
-                batch[name] = filled
+            batch = {name: right_padded([rows[i] for i in chunk],
+                                        self._pad if name == "input_ids" else 0)
+                     for name, rows in enc.items()}
             out[chunk] = self._probabilities(batch, which)
         return out[where]
 
