@@ -5,6 +5,7 @@ examples end to end with the real MiniLM."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -247,6 +248,118 @@ def test_weighted_vectors_are_unit_length_and_rare_terms_weigh_more() -> None:
     for f in features:
         stats.remove(f)
     assert stats.documents == 0 and not stats.df
+
+
+def _reference_weigh(features: StoryFeatures, df: dict[int, int], documents: int,
+                     n0: float = 500.0) -> dict[str, dict[int, float]]:
+    """The weighting written out term by term: sublinear tf times the smoothed IDF, positive
+    weights only, the MAX_TERMS heaviest (ties: lower id), unit length."""
+    from corroborate.stories.features import MAX_TERMS
+
+    out = {}
+    for ns in NAMESPACES:
+        weights = []
+        for t, n in features.terms.get(ns, {}).items():
+            prior = features.priors.get(t, 1e-5)
+            idf = math.log((documents + n0 + 1.0) / (df.get(t, 0) + n0 * prior + 1.0))
+            w = (1.0 + math.log(n)) * idf
+            if w > 0:
+                weights.append((t, w))
+        weights.sort(key=lambda item: (-item[1], item[0]))
+        weights = weights[:MAX_TERMS[ns]]
+        norm = math.sqrt(sum(w * w for _, w in weights)) or 1.0
+        out[ns] = {t: w / norm for t, w in weights}
+    return out
+
+
+def test_weighing_matches_the_term_by_term_definition() -> None:
+    articles, _ = event_articles()
+    long = make_article("Long", " ".join(f"Word{i} term{i} and x{i}" for i in range(400)), "W",
+                        None)  # more terms than MAX_TERMS in several namespaces
+    features = features_of([*articles, long], HashingEmbedder())
+    stats = TermStatistics()
+    df: dict[int, int] = {}
+    for f in features:
+        expected = _reference_weigh(f, df, stats.documents)
+        got = weigh(f, stats)
+        for ns in NAMESPACES:
+            assert set(got[ns]) == set(expected[ns])
+            for t, w in expected[ns].items():
+                assert got[ns][t] == pytest.approx(w, rel=1e-12)
+        stats.add(f)
+        for t in f.term_ids():
+            df[t] = df.get(t, 0) + 1
+        assert stats.df == df
+
+
+def test_term_columns_are_handed_out_counted_and_taken_back() -> None:
+    stats = TermStatistics()
+    columns, distinct = stats.add_terms([10, 20, 30])
+    assert sorted(distinct.tolist()) == sorted(columns.tolist()) and len(set(columns)) == 3
+    again, _ = stats.add_terms([20, 40])
+    assert again[0] == columns[1]  # a held term keeps its column
+    assert stats.frequencies(stats.lookup([10, 20, 40, 99])).tolist() == [1, 2, 1, 0]
+    assert stats.lookup([99]).tolist() == [-1]
+    stats.discard([20, 40])
+    assert stats.df == {10: 1, 20: 1, 30: 1} and stats.documents == 1
+    freed = int(again[1])  # term 40's column is free again and goes to the next new term
+    reused, _ = stats.add_terms([50])
+    assert reused.tolist() == [freed]
+    # the same id listed twice (a hash collision across namespaces) is one term
+    twice, distinct = stats.add_terms([60, 60, 10])
+    assert twice[0] == twice[1] and len(distinct) == 2
+    assert stats.df[60] == 1 and stats.df[10] == 2
+    # growing past the first arrays keeps every count
+    many = list(range(1000, 4000))
+    stats.add_terms(many)
+    assert stats.capacity > 3000 and stats.df[1000] == 1 and stats.df[10] == 2
+    stats.discard(many)
+    assert 1000 not in stats.df and stats.lookup([1000]).tolist() == [-1]
+
+
+@given(st.integers(0, 2**32 - 1))
+@settings(max_examples=25, deadline=None)
+def test_signal_matrix_numbers_keys_alike_with_or_without_scratch(seed: int) -> None:
+    from corroborate.stories.linkage import flat_terms, signal_matrix
+
+    rng = np.random.default_rng(seed)
+    nodes = [_node(rng) for _ in range(int(rng.integers(2, 6)))]
+    embeddings = np.stack([n.embedding for n in nodes]).astype(np.float64)
+    terms = [flat_terms(n) for n in nodes]
+    sorted_keys = signal_matrix(embeddings, terms)
+    slots = np.full(int(max(t[0].max() for t in terms)) + 1, 12345, dtype=np.int64)
+    assert np.allclose(signal_matrix(embeddings, terms, slots), sorted_keys, atol=1e-12)
+    # each namespace on its own: the dot products of the two nodes' vectors of it
+    for i, a in enumerate(nodes):
+        for j, b in enumerate(nodes):
+            for k, ns in enumerate(NAMESPACES, start=1):
+                va = dict(zip(*[x.tolist() for x in a.sparse[ns]], strict=True))
+                vb = dict(zip(*[x.tolist() for x in b.sparse[ns]], strict=True))
+                direct = sum(w * vb.get(t, 0.0) for t, w in va.items())
+                assert sorted_keys[i, j, k] == pytest.approx(direct, abs=1e-6)
+
+
+def test_assigner_mean_signals_are_the_mean_of_article_signals(corpus) -> None:  # type: ignore[no-untyped-def]
+    """What the assigner computes from its window arrays equals the mean over a story's
+    articles of the dot products of their weighted vectors (dicts, term by term)."""
+    articles, _, by_id = corpus
+    features = [by_id[a.id] for a in articles]
+    assigner = StoryAssigner(default_link_model())
+    for f in features[:-1]:
+        assigner.assign(f)
+    last = features[-1]
+    member = assigner._admit(last, 10_000, float("-inf"), 0)
+    stories = list(assigner.stories.values())
+    signals = assigner._mean_signals(member, stories)
+    mine = {ns: member.weighted.vector(ns) for ns in NAMESPACES}
+    for row, story in zip(signals, stories, strict=True):
+        articles = [assigner.members[assigner.by_article[a]] for a in story.members]
+        assert row[0] == pytest.approx(
+            np.mean([float(last.embedding @ m.embedding) for m in articles]), abs=1e-6)
+        for k, ns in enumerate(NAMESPACES, start=1):
+            direct = [sum(w * m.weighted.vector(ns).get(t, 0.0) for t, w in mine[ns].items())
+                      for m in articles]
+            assert row[k] == pytest.approx(float(np.mean(direct)), abs=1e-9)
 
 
 # -- linear kernels and group average --------------------------------------------------------

@@ -52,21 +52,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from corroborate.stories.features import (
     NAMESPACES,
-    SparseVector,
     StoryFeatures,
     TermStatistics,
-    dot,
-    weigh,
+    WeightedTerms,
+    term_list,
+    weigh_terms,
 )
 from corroborate.stories.linkage import (
+    FlatTerms,
     LinkModel,
-    NodeVectors,
     group_average,
-    pairwise_signals,
-    to_arrays,
+    signal_matrix,
 )
 
 
@@ -94,6 +94,8 @@ EmbedTexts = Callable[[Sequence[str]], Sequence[np.ndarray]]
 
 #: a large story enters re-clustering as one unit with at most this many terms per namespace
 CENTROID_TERMS = 2000
+#: sparse namespaces; a weighted entry's key is its term's column times this plus the namespace
+SPACES = len(NAMESPACES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,28 +116,20 @@ class _Member:
 
     article_id: str
     embedding: np.ndarray | None  # None: not embedded yet (lazy assigner)
-    term_ids: tuple[int, ...]
-    vectors: dict[str, SparseVector]
+    columns: npt.NDArray[np.int64]  # the window's columns of all its terms (frequencies)
+    weighted: WeightedTerms  # its unit TF-IDF vectors, weighted when it arrived
+    # per weighted entry: column * len(NAMESPACES) + namespace (a key of the assigner's
+    # scratch vector), and the weight as the float32 a clustering unit holds
+    keys: npt.NDArray[np.int64]
     seq: int
     day: float
     story: int
-    _node: NodeVectors | None = None
     lead: str | None = None  # what a lazy embedding reads
 
-    @classmethod
-    def of(cls, features: StoryFeatures, vectors: dict[str, SparseVector], seq: int,
-           day: float, story: int) -> _Member:
-        return cls(features.article_id, features.embedding, tuple(features.term_ids()),
-                   vectors, seq, day, story,
-                   lead=features.lead if features.embedding is None else None)
-
     @property
-    def node(self) -> NodeVectors:
-        if self._node is None:
-            assert self.embedding is not None
-            self._node = NodeVectors(self.embedding,
-                                     {ns: to_arrays(self.vectors[ns]) for ns in NAMESPACES})
-        return self._node
+    def unit_terms(self) -> FlatTerms:
+        w = self.weighted
+        return self.keys, w.weights.astype(np.float32).astype(np.float64), w.namespace
 
 
 @dataclass(slots=True)
@@ -144,11 +138,14 @@ class _Story:
     members: list[str] = field(default_factory=list)
     last_seq: int = 0
     last_day: float = float("-inf")
-    # sums of the members' unit vectors: mean signals with an article are dot products
+    # sum of the members' unit embeddings: the embedding's mean signal with an article is
+    # one dot product
     embedding_sum: np.ndarray | None = None
-    sums: dict[str, SparseVector] = field(default_factory=dict)
-    _node: NodeVectors | None = None
     unembedded: int = 0  # members without an embedding (lazy assigner): not in embedding_sum
+    # caches, dropped whenever membership changes: the members' weighted entries as one
+    # array each (keys, weights, namespace), and the story as one clustering unit
+    _flat: FlatTerms | None = None
+    _node: tuple[np.ndarray, FlatTerms] | None = None
 
     def add_embedding(self, embedding: np.ndarray | None) -> None:
         if embedding is None:
@@ -157,62 +154,27 @@ class _Story:
         emb = embedding.astype(np.float64)
         self.embedding_sum = emb.copy() if self.embedding_sum is None else self.embedding_sum + emb
 
-    def add_vectors(self, member: _Member) -> None:
-        self.add_embedding(member.embedding)
-        for ns in NAMESPACES:
-            total = self.sums.setdefault(ns, {})
-            for t, w in member.vectors[ns].items():
-                total[t] = total.get(t, 0.0) + w
-
-    def remove_vectors(self, member: _Member) -> None:
+    def remove_embedding(self, member: _Member) -> None:
         if member.embedding is None:
             self.unembedded -= 1
         elif self.embedding_sum is not None:
             self.embedding_sum = self.embedding_sum - member.embedding.astype(np.float64)
-        for ns in NAMESPACES:
-            total = self.sums.get(ns, {})
-            for t, w in member.vectors[ns].items():
-                left = total.get(t, 0.0) - w
-                if abs(left) > 1e-9:
-                    total[t] = left
-                else:
-                    total.pop(t, None)
 
-    def centroid(self, top: int = CENTROID_TERMS) -> NodeVectors:
-        """The story as one unit: mean vectors from the running sums (heaviest terms)."""
-        n = len(self.members)
-        assert self.embedding_sum is not None
-        sparse_vectors = {}
-        for ns in NAMESPACES:
-            total = self.sums.get(ns, {})
-            items = (sorted(total.items(), key=lambda kv: -kv[1])[:top] if len(total) > top
-                     else list(total.items()))
-            sparse_vectors[ns] = to_arrays({t: w / n for t, w in items})
-        return NodeVectors((self.embedding_sum / n).astype(np.float32), sparse_vectors, n)
-
-    def mean_signals(self, member: _Member) -> np.ndarray:
-        n = len(self.members)
-        out = np.empty(len(NAMESPACES) + 1)
-        assert self.embedding_sum is not None and member.embedding is not None
-        assert not self.unembedded
-        out[0] = float(member.embedding @ self.embedding_sum) / n
-        for k, ns in enumerate(NAMESPACES, start=1):
-            out[k] = dot(member.vectors[ns], self.sums.get(ns, {})) / n
-        return out
-
-    def sparse_signals(self, member: _Member) -> np.ndarray:
-        """The mean signals without the embedding's (left 0)."""
-        n = len(self.members)
-        out = np.zeros(len(NAMESPACES) + 1)
-        for k, ns in enumerate(NAMESPACES, start=1):
-            out[k] = dot(member.vectors[ns], self.sums.get(ns, {})) / n
-        return out
+    def changed(self) -> None:
+        self._flat = None
+        self._node = None
 
     def embedding_bound(self) -> float:
         """An upper bound of the length of the members' mean embedding (of |cosine| between
         a unit vector and it): embedded members' sum, plus 1 for each one not embedded."""
         norm = 0.0 if self.embedding_sum is None else float(np.linalg.norm(self.embedding_sum))
         return min(1.0, (norm + self.unembedded) / len(self.members))
+
+
+def _embedding(member: _Member) -> np.ndarray:
+    if member.embedding is None:
+        raise ValueError(f"article {member.article_id} has no embedding yet")
+    return member.embedding
 
 
 class _Segments:
@@ -300,11 +262,17 @@ class StoryAssigner:
         self.computed: dict[str, np.ndarray] = {}  # lazily embedded article id -> vector
         self.embedded = 0  # embeddings computed by ``embed`` (lazy assigner)
         self.decided_cheaply = 0  # lazy decisions taken without the article's embedding
-        self._postings: dict[int, set[int]] = {}  # term id -> seqs (positive-weight namespaces)
+        # a term's column -> seqs of the members weighing it in a positive-weight namespace
+        self._postings: dict[int, set[int]] = {}
         self._positive: tuple[str, ...] = ()
         if embed is not None:
             self._positive = _check_lazy(model, self.settings)
+        self._positive_index = np.array([NAMESPACES.index(ns) for ns in self._positive],
+                                        dtype=np.intp)
         self.stats = TermStatistics()
+        # the new article's weights by key (column * SPACES + namespace), zero elsewhere
+        self._scratch = np.zeros(0, dtype=np.float64)
+        self._slots = np.zeros(0, dtype=np.int64)  # signal_matrix's scratch, any content
         self.members: dict[int, _Member] = {}  # seq -> member
         self.by_article: dict[str, int] = {}  # article id -> seq
         self.stories: dict[int, _Story] = {}
@@ -345,12 +313,12 @@ class StoryAssigner:
         del self.by_article[member.article_id]
         if self.embed is not None:
             self._postings_drop(member)
-        self.stats.discard(member.term_ids)
+        self.stats.discard_columns(member.columns)
         story = self.stories[member.story]
         story.members.remove(member.article_id)
-        story._node = None
+        story.changed()
         if story.members:
-            story.remove_vectors(member)
+            story.remove_embedding(member)
             if member.day >= story.last_day:
                 story.last_day = max(self.members[self.by_article[a]].day for a in story.members)
         else:
@@ -364,7 +332,19 @@ class StoryAssigner:
             self._undated.append(member.seq)
 
     def _touch(self, story: _Story) -> None:
-        story._node = None
+        story.changed()
+
+    def _admit(self, features: StoryFeatures, seq: int, day: float, story: int) -> _Member:
+        """Weigh an arriving article with the window's frequencies, then count its terms."""
+        stats = self.stats
+        terms = term_list(features)
+        found = stats.lookup(terms)
+        weighted = weigh_terms(features, stats, found)
+        columns, distinct = stats.add_terms(terms, found)
+        keys = columns[weighted.entries] * SPACES + weighted.namespace
+        return _Member(features.article_id, features.embedding, distinct, weighted,
+                       keys, seq, day, story,
+                       lead=features.lead if features.embedding is None else None)
 
     # -- assignment ------------------------------------------------------------------------
     def assign(self, features: StoryFeatures, *, seq: int | None = None) -> list[StoryChange]:
@@ -379,9 +359,7 @@ class StoryAssigner:
             self.clock = max(self.clock, features.day)
         self._retire(day, seq, incoming=1)
 
-        vectors = weigh(features, self.stats)
-        self.stats.add(features)
-        member = _Member.of(features, vectors, seq, day, 0)
+        member = self._admit(features, seq, day, 0)
         if self.embed is not None:
             changes = self._assign_lazy(member)
             self._postings_add(member)
@@ -395,19 +373,23 @@ class StoryAssigner:
         return changes
 
     # -- lazy embedding --------------------------------------------------------------------
+    def _positive_columns(self, member: _Member) -> list[int]:
+        """Columns of the member's terms of positive weight in the link model."""
+        mask = np.isin(member.weighted.namespace, self._positive_index)
+        columns: list[int] = (member.keys[mask] // SPACES).tolist()
+        return columns
+
     def _postings_add(self, member: _Member) -> None:
-        for ns in self._positive:
-            for t in member.vectors[ns]:
-                self._postings.setdefault(t, set()).add(member.seq)
+        for c in self._positive_columns(member):
+            self._postings.setdefault(c, set()).add(member.seq)
 
     def _postings_drop(self, member: _Member) -> None:
-        for ns in self._positive:
-            for t in member.vectors[ns]:
-                seqs = self._postings.get(t)
-                if seqs is not None:
-                    seqs.discard(member.seq)
-                    if not seqs:
-                        del self._postings[t]
+        for c in self._positive_columns(member):
+            seqs = self._postings.get(c)
+            if seqs is not None:
+                seqs.discard(member.seq)
+                if not seqs:
+                    del self._postings[c]
 
     def _embed_members(self, members: Sequence[_Member]) -> None:
         """Embed the members that are not yet, in one call, and fold them into their stories."""
@@ -422,7 +404,6 @@ class StoryAssigner:
         for m, vector in zip(todo, vectors, strict=True):
             m.embedding = np.asarray(vector, dtype=np.float32)
             m.lead = None
-            m._node = None
             self.computed[m.article_id] = m.embedding
             story = self.stories.get(m.story) if m.seq in self.members else None
             if story is not None:
@@ -434,16 +415,19 @@ class StoryAssigner:
         model, s = self.model, self.settings
         w_embedding = model.weights[0]
         touched: dict[int, _Story] = {}
-        for ns in self._positive:
-            for t in new.vectors[ns]:
-                for seq in self._postings.get(t, ()):
-                    sid = self.members[seq].story
-                    if sid not in touched:
-                        touched[sid] = self.stories[sid]
+        for c in self._positive_columns(new):
+            for seq in self._postings.get(c, ()):
+                sid = self.members[seq].story
+                if sid not in touched:
+                    touched[sid] = self.stories[sid]
         possible: list[_Story] = []
         clear: _Story | None = None
-        for story in touched.values():
-            cheap = float(model.logits(story.sparse_signals(new)))
+        stories = list(touched.values())
+        sparse = (model.logits(self._mean_signals(new, stories, embedding=False))
+                  if stories else np.zeros(0))
+        cheap_of = {story.id: float(v) for story, v in zip(stories, sparse, strict=True)}
+        for story in stories:
+            cheap = cheap_of[story.id]
             bound = story.embedding_bound()
             high = cheap + w_embedding * bound
             if new.embedding is None:
@@ -470,7 +454,7 @@ class StoryAssigner:
         assert new.embedding is not None
         bounds = []
         for story in possible:
-            cheap = float(model.logits(story.sparse_signals(new)))
+            cheap = cheap_of[story.id]
             known = (0.0 if story.embedding_sum is None
                      else float(new.embedding @ story.embedding_sum))
             n, left = len(story.members), story.unembedded
@@ -514,15 +498,71 @@ class StoryAssigner:
                     break
         return found
 
-    def _story_node(self, story: _Story) -> NodeVectors:
+    def _story_flat(self, story: _Story) -> FlatTerms:
+        """The weighted entries of all the story's members, one array each."""
+        if story._flat is None:
+            members = [self.members[self.by_article[a]] for a in story.members]
+            story._flat = (np.concatenate([m.keys for m in members]),
+                           np.concatenate([m.weighted.weights for m in members]),
+                           np.concatenate([m.weighted.namespace for m in members]))
+        return story._flat
+
+    def _story_node(self, story: _Story) -> tuple[np.ndarray, FlatTerms]:
+        """The story as one clustering unit: its mean embedding and mean sparse vectors (at
+        most CENTROID_TERMS heaviest terms per namespace, ties: the lower key)."""
         if story._node is None:
-            story._node = story.centroid()
+            n = len(story.members)
+            assert story.embedding_sum is not None
+            keys, weights, _ = self._story_flat(story)
+            unique, inverse = np.unique(keys, return_inverse=True)
+            sums = np.bincount(inverse, weights=weights)
+            namespace = unique % SPACES
+            order = np.lexsort((unique, -sums, namespace))
+            unique, sums, namespace = unique[order], sums[order], namespace[order]
+            counts = np.bincount(namespace, minlength=SPACES)
+            if (counts > CENTROID_TERMS).any():
+                starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+                keep = np.arange(unique.size) - starts[namespace] < CENTROID_TERMS
+                unique, sums, namespace = unique[keep], sums[keep], namespace[keep]
+            values = (sums / n).astype(np.float32).astype(np.float64)
+            story._node = ((story.embedding_sum / n).astype(np.float32),
+                           (unique, values, namespace))
         return story._node
+
+    def _mean_signals(self, new: _Member, stories: Sequence[_Story], *,
+                      embedding: bool = True) -> npt.NDArray[np.float64]:
+        """(len(stories), 7) mean signals of the new article with each story: the dot
+        products of its vectors with the story's mean vectors (the embedding's left 0 with
+        ``embedding=False``)."""
+        out = np.zeros((len(stories), SPACES + 1), dtype=np.float64)
+        if not stories:
+            return out
+        size = SPACES * self.stats.capacity
+        if self._scratch.size < size:
+            self._scratch = np.zeros(size, dtype=np.float64)
+        scratch = self._scratch
+        scratch[new.keys] = new.weighted.weights
+        flats = [self._story_flat(story) for story in stories]
+        keys = np.concatenate([f[0] for f in flats])
+        weights = np.concatenate([f[1] for f in flats])
+        labels = np.concatenate([f[2] + SPACES * i for i, f in enumerate(flats)])
+        products = weights * scratch[keys]
+        scratch[new.keys] = 0.0
+        out[:, 1:] = np.bincount(labels, weights=products,
+                                 minlength=SPACES * len(stories)).reshape(-1, SPACES)
+        if embedding:
+            assert new.embedding is not None
+            for i, story in enumerate(stories):
+                assert story.embedding_sum is not None and not story.unembedded
+                out[i, 0] = float(new.embedding @ story.embedding_sum)
+        sizes = np.array([len(story.members) for story in stories], dtype=np.float64)
+        result: npt.NDArray[np.float64] = out / sizes[:, None]
+        return result
 
     def _recluster(self, new: _Member, candidates: Sequence[_Story]) -> list[StoryChange]:
         model = self.model
         if candidates:
-            logits = model.logits(np.stack([c.mean_signals(new) for c in candidates]))
+            logits = model.logits(self._mean_signals(new, candidates))
             linked = [c for c, v in zip(candidates, logits, strict=True)
                       if v >= model.threshold - self.settings.margin]
             best = int(np.argmax(logits))
@@ -539,18 +579,24 @@ class StoryAssigner:
             return self._apply(new, [story], [(story.id, [*members, new])])
         candidates = linked
         # units: the new article, single articles of small stories, whole large stories
-        units: list[tuple[list[_Member], NodeVectors, int | None]] = [([new], new.node, None)]
+        assert new.embedding is not None
+        units: list[tuple[list[_Member], np.ndarray, FlatTerms, int | None]] = [
+            ([new], new.embedding, new.unit_terms, None)]
         for story in candidates:
             members = [self.members[self.by_article[a]] for a in story.members]
             if len(members) > self.settings.max_split:
-                units.append((members, self._story_node(story), story.id))
+                units.append((members, *self._story_node(story), story.id))
             else:
-                units.extend(([m], m.node, story.id) for m in members)
+                units.extend(([m], _embedding(m), m.unit_terms, story.id) for m in members)
         if len(units) == 1:
             labels = [0]
         else:
-            signals = pairwise_signals([u[1] for u in units])
-            labels = group_average(signals, [u[1].size for u in units], self.model)
+            embeddings = np.stack([u[1] for u in units]).astype(np.float64)
+            size = SPACES * self.stats.capacity
+            if self._slots.size < size:
+                self._slots = np.empty(size, dtype=np.int64)
+            signals = signal_matrix(embeddings, [u[2] for u in units], self._slots)
+            labels = group_average(signals, [len(u[0]) for u in units], self.model)
         groups: dict[int, list[int]] = {}
         for unit, label in enumerate(labels):
             groups.setdefault(label, []).append(unit)
@@ -561,7 +607,7 @@ class StoryAssigner:
         for group in order:
             overlap: dict[int, int] = {}
             for u in group:
-                old = units[u][2]
+                old = units[u][3]
                 if old is not None:
                     overlap[old] = overlap.get(old, 0) + len(units[u][0])
             choices = sorted((sid for sid in overlap if sid not in used),
@@ -586,11 +632,11 @@ class StoryAssigner:
             self.stories[sid] = story
             ids = [m.article_id for m in sorted(members, key=lambda m: m.seq)]
             if ids == [*story.members, new.article_id]:
-                story.add_vectors(new)
+                story.add_embedding(new.embedding)
             elif ids != story.members:
-                story.embedding_sum, story.sums, story.unembedded = None, {}, 0
+                story.embedding_sum, story.unembedded = None, 0
                 for m in members:
-                    story.add_vectors(m)
+                    story.add_embedding(m.embedding)
             story.members = ids
             story.last_seq = max(m.seq for m in members)
             story.last_day = max(m.day for m in members)
@@ -630,14 +676,12 @@ class StoryAssigner:
             if features.day is not None:
                 self.clock = max(self.clock, features.day)
             self._retire(day, seq, incoming=1)
-            vectors = weigh(features, self.stats)
-            self.stats.add(features)
-            member = _Member.of(features, vectors, seq, day, sid)
+            member = self._admit(features, seq, day, sid)
             story = self.stories.get(sid)
             if story is None:
                 story = self.stories[sid] = _Story(sid)
             story.members.append(features.article_id)
-            story.add_vectors(member)
+            story.add_embedding(member.embedding)
             story.last_seq = max(story.last_seq, seq)
             if not np.isfinite(member.day):
                 member.day = story.last_day  # as _apply dates an undated report

@@ -18,7 +18,7 @@ import math
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -203,54 +203,190 @@ class TermStatistics:
 
     ``idf(t) = log((N + N0 + 1) / (df(t) + N0 * p(t) + 1))`` where ``N`` articles are in the
     window, ``df`` counts those holding the term, ``p`` is the term's background document
-    frequency (general English) and ``N0`` the weight of that prior in documents."""
+    frequency (general English) and ``N0`` the weight of that prior in documents.
+
+    Each term held by an article of the window has a *column*: a slot in an array of
+    frequencies, handed out when the term first enters the window and taken back when its
+    last article leaves, so a window's frequencies are read and updated as arrays, and the
+    column of a term is a small dense number the assigner indexes with."""
 
     def __init__(self, prior_documents: float = 500.0) -> None:
         self.prior_documents = prior_documents
         self.documents = 0
-        self.df: Counter[int] = Counter()
+        self._column: dict[int, int] = {}  # term id -> column
+        # per column: its document frequency and its term; the last slot stays 0 (the
+        # frequency of a term with no column, read through index -1)
+        self._counts = np.zeros(1024, dtype=np.int64)
+        self._terms = np.zeros(1024, dtype=np.int64)
+        self._free: list[int] = []
+        self._top = 0  # columns handed out so far, free ones included
+
+    @property
+    def capacity(self) -> int:
+        """Columns are below this number."""
+        return int(self._counts.size)
+
+    @property
+    def df(self) -> dict[int, int]:
+        """Term id -> number of the window's articles holding it (a copy, for reading)."""
+        counts = self._counts
+        return {t: int(counts[c]) for t, c in self._column.items() if counts[c] > 0}
+
+    def lookup(self, term_ids: Iterable[int]) -> npt.NDArray[np.int64]:
+        """The column of each term, -1 for a term the window does not hold."""
+        return np.fromiter(map(self._column.get, term_ids, itertools.repeat(-1)),
+                           dtype=np.int64)
+
+    def frequencies(self, columns: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The document frequency of each column of :meth:`lookup` (0 for -1)."""
+        frequencies: npt.NDArray[np.int64] = self._counts[columns]
+        return frequencies
+
+    def columns(self, term_ids: Iterable[int]) -> npt.NDArray[np.int64]:
+        """The columns of terms the window holds (each must be held)."""
+        return np.fromiter(map(self._column.__getitem__, term_ids), dtype=np.int64)
+
+    def add_terms(self, term_ids: Sequence[int], columns: npt.NDArray[np.int64] | None = None
+                  ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Count one more document holding these terms (a term listed twice counts once);
+        ``columns`` is their :meth:`lookup`, done already. Returns the terms' columns in the
+        order of ``term_ids`` (every term now held), and the distinct ones (what
+        :meth:`discard_columns` takes when the document leaves)."""
+        columns = self.lookup(term_ids) if columns is None else columns.copy()
+        missing = np.flatnonzero(columns < 0)
+        if missing.size:
+            new = dict.fromkeys(term_ids[i] for i in missing.tolist())
+            self._allocate(list(new))
+            columns[missing] = self.columns(term_ids[i] for i in missing.tolist())
+        # the same id in two namespaces (a hash collision) is one term
+        distinct = columns if len(set(term_ids)) == len(term_ids) else np.unique(columns)
+        self._counts[distinct] += 1
+        self.documents += 1
+        return columns, distinct
+
+    def _allocate(self, term_ids: list[int]) -> None:
+        free = self._free
+        need = len(term_ids) - len(free)
+        if self._top + need >= self._counts.size:  # keep the last slot as the zero sentinel
+            size = max(2 * self._counts.size, self._top + need + 1)
+            counts = np.zeros(size, dtype=np.int64)
+            terms = np.zeros(size, dtype=np.int64)
+            counts[:self._top] = self._counts[:self._top]
+            terms[:self._top] = self._terms[:self._top]
+            self._counts, self._terms = counts, terms
+        column, terms = self._column, self._terms
+        for t in term_ids:
+            if free:
+                c = free.pop()
+            else:
+                c = self._top
+                self._top += 1
+            column[t] = c
+            terms[c] = t
+
+    def discard_columns(self, columns: npt.NDArray[np.int64]) -> None:
+        """Forget one document holding the terms of these (distinct) columns."""
+        self.documents -= 1
+        counts = self._counts
+        counts[columns] -= 1
+        gone = columns[counts[columns] <= 0]  # distinct columns: each counted down once
+        if gone.size:
+            counts[gone] = 0
+            column = self._column
+            for t in self._terms[gone].tolist():
+                del column[t]
+            self._free.extend(gone.tolist())
 
     def add(self, features: StoryFeatures) -> None:
-        self.documents += 1
-        self.df.update(features.term_ids())
+        self.add_terms(list(features.term_ids()))
 
     def remove(self, features: StoryFeatures) -> None:
         self.discard(features.term_ids())
 
     def discard(self, term_ids: Iterable[int]) -> None:
         """Forget one document holding these terms (it left the window)."""
-        self.documents -= 1
-        for t in term_ids:
-            left = self.df[t] - 1
-            if left > 0:
-                self.df[t] = left
-            else:
-                del self.df[t]
+        self.discard_columns(self.columns(set(term_ids)))
 
     def idf(self, tid: int, prior: float) -> float:
         n0 = self.prior_documents
-        return math.log((self.documents + n0 + 1.0) / (self.df.get(tid, 0) + n0 * prior + 1.0))
+        column = self._column.get(tid)
+        df = 0 if column is None else int(self._counts[column])
+        return math.log((self.documents + n0 + 1.0) / (df + n0 * prior + 1.0))
 
 
 SparseVector = dict[int, float]
 
 
+@dataclass(frozen=True, slots=True)
+class WeightedTerms:
+    """An article's unit-length TF-IDF vectors of every namespace in flat arrays: entry ``e``
+    is term ``terms[e]`` of namespace ``NAMESPACES[namespace[e]]`` with weight
+    ``weights[e]``; entries are grouped by namespace in the order of NAMESPACES."""
+
+    terms: npt.NDArray[np.int64]
+    namespace: npt.NDArray[np.intp]
+    weights: npt.NDArray[np.float64]
+    #: per entry, its position among all of the article's terms in :func:`term_list` order
+    entries: npt.NDArray[np.intp]
+
+    def vector(self, ns: str) -> SparseVector:
+        mask = self.namespace == NAMESPACES.index(ns)
+        return dict(zip(self.terms[mask].tolist(), self.weights[mask].tolist(), strict=True))
+
+
+_NS_LIMITS = np.array([MAX_TERMS[ns] for ns in NAMESPACES])
+
+
+def term_list(features: StoryFeatures) -> list[int]:
+    """The ids of all of an article's terms, namespace by namespace in NAMESPACES order."""
+    return list(itertools.chain.from_iterable(features.terms.get(ns, {}) for ns in NAMESPACES))
+
+
+def weigh_terms(features: StoryFeatures, stats: TermStatistics,
+                columns: npt.NDArray[np.int64] | None = None) -> WeightedTerms:
+    """Unit-length TF-IDF vectors per namespace (sublinear tf), the heaviest terms kept
+    (ties: the lower term id), with the window's frequencies before this article;
+    ``columns``: ``stats.lookup(term_list(features))``, when the caller has it."""
+    bags = [features.terms.get(ns, {}) for ns in NAMESPACES]
+    lengths = [len(bag) for bag in bags]
+    total = sum(lengths)
+    ids = list(itertools.chain.from_iterable(bags))
+    if columns is None:
+        columns = stats.lookup(ids)
+    terms = np.fromiter(ids, dtype=np.int64, count=total)
+    counts = np.fromiter(itertools.chain.from_iterable(bag.values() for bag in bags),
+                         dtype=np.float64, count=total)
+    priors = np.fromiter(map(features.priors.get, ids, itertools.repeat(1e-5)),
+                         dtype=np.float64, count=total)
+    namespace = np.repeat(np.arange(len(NAMESPACES)), lengths)
+    n0 = stats.prior_documents
+    idf = np.log((stats.documents + n0 + 1.0)
+                 / (stats.frequencies(columns) + n0 * priors + 1.0))
+    weights = (1.0 + np.log(counts)) * idf
+    entries = np.arange(total)
+    keep = weights > 0
+    if not keep.all():
+        terms, namespace, weights, entries = (terms[keep], namespace[keep], weights[keep],
+                                              entries[keep])
+    per_namespace = np.bincount(namespace, minlength=len(NAMESPACES))
+    if (per_namespace > _NS_LIMITS).any():
+        # within each namespace, heaviest first (ties: lower term id); keep the first MAX_TERMS
+        order = np.lexsort((terms, -weights, namespace))
+        starts = np.concatenate([[0], np.cumsum(per_namespace)[:-1]])
+        order = order[np.arange(order.size) - starts[namespace[order]]
+                      < _NS_LIMITS[namespace[order]]]
+        terms, namespace, weights, entries = (terms[order], namespace[order], weights[order],
+                                              entries[order])
+    norms = np.sqrt(np.bincount(namespace, weights=weights * weights,
+                                minlength=len(NAMESPACES)))
+    norms[norms == 0] = 1.0
+    return WeightedTerms(terms, namespace, weights / norms[namespace], entries)
+
+
 def weigh(features: StoryFeatures, stats: TermStatistics) -> dict[str, SparseVector]:
-    """Unit-length TF-IDF vectors per namespace (sublinear tf), the heaviest terms kept."""
-    out: dict[str, SparseVector] = {}
-    for ns in NAMESPACES:
-        bag = features.terms.get(ns, {})
-        priors = features.priors
-        weights = [(t, (1.0 + math.log(n)) * stats.idf(t, priors.get(t, 1e-5)))
-                   for t, n in bag.items()]
-        weights = [(t, w) for t, w in weights if w > 0]
-        limit = MAX_TERMS[ns]
-        if len(weights) > limit:
-            weights.sort(key=lambda item: (-item[1], item[0]))
-            weights = weights[:limit]
-        norm = math.sqrt(sum(w * w for _, w in weights)) or 1.0
-        out[ns] = {t: w / norm for t, w in weights}
-    return out
+    """:func:`weigh_terms` as one term id -> weight mapping per namespace."""
+    weighted = weigh_terms(features, stats)
+    return {ns: weighted.vector(ns) for ns in NAMESPACES}
 
 
 def dot(a: Mapping[int, float], b: Mapping[int, float]) -> float:

@@ -63,24 +63,65 @@ def mean_node(nodes: Sequence[NodeVectors]) -> NodeVectors:
     return NodeVectors(embedding.astype(np.float32), merged, total)
 
 
+#: a unit's sparse terms as flat arrays: (keys, weights, namespace index) per entry, entries
+#: grouped by namespace in the order of NAMESPACES; a key names one term of one namespace
+FlatTerms = tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.intp]]
+
+
+def flat_terms(node: NodeVectors) -> FlatTerms:
+    """A node's sparse vectors as :data:`FlatTerms` (keys: term id times the number of
+    namespaces plus the namespace's index, so one id in two namespaces is two keys)."""
+    spaces = len(NAMESPACES)
+    keys, weights, namespace = [], [], []
+    for k, ns in enumerate(NAMESPACES):
+        ids, values = node.sparse[ns]
+        keys.append(ids.astype(np.int64) * spaces + k)
+        weights.append(values.astype(np.float64))
+        namespace.append(np.full(ids.size, k, dtype=np.intp))
+    return np.concatenate(keys), np.concatenate(weights), np.concatenate(namespace)
+
+
+def signal_matrix(embeddings: npt.NDArray[np.float64], terms: Sequence[FlatTerms],
+                  slots: npt.NDArray[np.int64] | None = None) -> npt.NDArray[np.float64]:
+    """(n, n, len(FEATURES)) mean signals between every two of n units, from their embeddings
+    (n, d) and their flat sparse terms: one sparse product for every namespace at once (the
+    rows are (unit, namespace) pairs and a key belongs to one namespace, so only the blocks
+    of one namespace are filled). ``slots``: scratch space longer than the largest key,
+    any content (the keys are then numbered without sorting them)."""
+    n = len(terms)
+    spaces = len(NAMESPACES)
+    out = np.zeros((n, n, len(FEATURES)), dtype=np.float64)
+    out[:, :, 0] = embeddings @ embeddings.T
+    sizes = [t[0].size for t in terms]
+    if not sum(sizes):
+        return out
+    keys = np.concatenate([t[0] for t in terms])
+    weights = np.concatenate([t[1] for t in terms])
+    rows = np.concatenate([t[2] + spaces * i for i, t in enumerate(terms)])
+    if slots is None:
+        unique, columns = np.unique(keys, return_inverse=True)
+        width = unique.size
+    else:
+        # number the distinct keys: each entry finds the last entry of its key, and those
+        # last entries are numbered in order
+        position = np.arange(keys.size)
+        slots[keys] = position
+        last = slots[keys]
+        number = np.cumsum(last == position) - 1
+        columns = number[last]
+        width = int(number[-1]) + 1
+    indptr = np.zeros(n * spaces + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n * spaces), out=indptr[1:])
+    matrix = sparse.csr_matrix((weights, columns, indptr), shape=(n * spaces, width))
+    gram = (matrix @ matrix.T).toarray().reshape(n, spaces, n, spaces)
+    out[:, :, 1:] = gram.diagonal(axis1=1, axis2=3)
+    return out
+
+
 def pairwise_signals(nodes: Sequence[NodeVectors]) -> npt.NDArray[np.float64]:
     """(n, n, len(FEATURES)) mean signals between every two nodes."""
-    n = len(nodes)
-    out = np.zeros((n, n, len(FEATURES)), dtype=np.float64)
     emb = np.stack([node.embedding for node in nodes]).astype(np.float64)
-    out[:, :, 0] = emb @ emb.T
-    for k, ns in enumerate(NAMESPACES, start=1):
-        parts = [node.sparse[ns] for node in nodes]
-        lengths = [ids.size for ids, _ in parts]
-        if not sum(lengths):
-            continue
-        ids = np.concatenate([p[0] for p in parts])
-        values = np.concatenate([p[1] for p in parts]).astype(np.float64)
-        unique, columns = np.unique(ids, return_inverse=True)
-        indptr = np.concatenate([[0], np.cumsum(lengths)])
-        matrix = sparse.csr_matrix((values, columns, indptr), shape=(n, unique.size))
-        out[:, :, k] = (matrix @ matrix.T).toarray()
-    return out
+    return signal_matrix(emb, [flat_terms(node) for node in nodes])
 
 
 @dataclass(frozen=True, slots=True)
