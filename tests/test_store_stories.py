@@ -571,8 +571,7 @@ def test_two_processes_ingesting_into_one_database_lose_nothing(tmp_path: Path) 
 
 def stored_arrivals(store: Store) -> list[StoryFeatures]:
     """The story features the database holds, in arrival order."""
-    return [store_stories._features_from_row(r) for r in store.conn.execute(
-        "SELECT article_id, seq, day, embedding, terms FROM story_features ORDER BY seq")]
+    return list(store_stories.stored_features(store))
 
 
 def partition(stories: dict[str, int]) -> set[frozenset[str]]:
@@ -666,3 +665,55 @@ def test_story_features_written_as_json_by_an_older_version_still_restore(
             restored.add(article, None, item)
         stored = membership(store)
     assert partition(stored) == partition(cluster_features(features))
+
+
+def _same_features(a: StoryFeatures, b: StoryFeatures) -> bool:
+    return (a.article_id == b.article_id and a.day == b.day
+            and {ns: dict(v) for ns, v in a.terms.items()}
+            == {ns: dict(v) for ns, v in b.terms.items()}
+            and dict(a.priors) == dict(b.priors)
+            and np.array_equal(np.asarray(a.embedding), np.asarray(b.embedding)))
+
+
+def test_terms_made_from_the_text_are_made_again_from_it_not_stored(
+        store: Store, example_articles: list[Article]) -> None:
+    from corroborate.stories.features import FROM_TEXT_V1, TERMS_RECIPE
+
+    features = hashing_features(example_articles)
+    assert all(f.recipe == TERMS_RECIPE for f in features)
+    book = StoryBook(store)
+    for article, item in zip(example_articles, features, strict=True):
+        book.add(article, None, item)
+    rows = store.conn.execute("SELECT terms FROM story_features").fetchall()
+    assert rows and all(bytes(r[0]) == FROM_TEXT_V1 for r in rows)  # one byte, not ~5 KB
+    back = list(store_stories.stored_features(store))
+    assert len(back) == len(features)
+    for original, read in zip(features, back, strict=True):
+        assert _same_features(original, read)
+
+
+def test_terms_from_elsewhere_are_stored_whole_beside_text_made_ones(store: Store) -> None:
+    """Features not made from the article's text (another recipe, a test's topics) keep
+    their terms in the database, so a restore gives the assigner exactly what it had."""
+    from corroborate.stories.features import story_features
+
+    book = StoryBook(store)
+    given = []
+    for name, topics in (("a", [0]), ("b", [1]), ("c", [0])):
+        text = f"Report {name}: officials said the two cases were linked, the ministry said."
+        article = Article(article_id(text, name), text, f"Title {name}", f"Outlet {name}")
+        item = _synthetic(article.id, topics)
+        assert item.recipe is None
+        book.add(article, None, item)
+        given.append(item)
+    text = "A magnitude 6.1 earthquake struck near Kessova on Tuesday, the ministry said."
+    made = Article(article_id(text, "d"), text, "Quake near Kessova", "Outlet d")
+    item = story_features(made, _synthetic(made.id, [2]).embedding)
+    book.add(made, None, item)
+    given.append(item)
+    sizes = [len(r[0]) for r in store.conn.execute(
+        "SELECT terms FROM story_features ORDER BY seq")]
+    assert sizes[3] == 1 and min(sizes[:3]) > 1
+    back = list(store_stories.stored_features(store))
+    for original, read in zip(given, back, strict=True):
+        assert _same_features(original, read)

@@ -22,7 +22,18 @@ from corroborate.stories import (
     StoryFeatures,
     default_link_model,
 )
-from corroborate.stories.features import features_from_bytes, features_from_json, features_to_bytes
+from corroborate.stories.features import (
+    FROM_TEXT_V1,
+    TERMS_RECIPE,
+    features_from_bytes,
+    features_from_json,
+    features_from_text,
+    features_to_bytes,
+)
+
+#: the columns :func:`_features_from_row` reads, for a query over ``story_features f JOIN
+#: articles a`` (the terms are recomputed from the article's title and text)
+_FEATURE_COLUMNS = "f.article_id, f.seq, f.day, f.embedding, f.terms, a.title, a.text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +117,10 @@ class StoryBook:
                 ids = story_ids[chunk:chunk + 500]
                 marks = ",".join("?" * len(ids))
                 for r in conn.execute(
-                    "SELECT f.article_id, f.seq, f.day, f.embedding, f.terms, sa.story_id"
+                    f"SELECT {_FEATURE_COLUMNS}, sa.story_id"
                     " FROM story_features f JOIN story_articles sa"
-                    f" ON sa.article_id = f.article_id WHERE sa.story_id IN ({marks})"
+                    " ON sa.article_id = f.article_id JOIN articles a ON a.id = f.article_id"
+                    f" WHERE sa.story_id IN ({marks})"
                     " ORDER BY f.seq", ids,
                 ):
                     yield _features_from_row(r), int(r["seq"]), int(r["story_id"])
@@ -149,8 +161,9 @@ class StoryBook:
                 " WHERE id > ? ORDER BY id", (self._generation,)):
             written.setdefault(int(row[0]), []).append(tuple(row[1:]))
         arrivals = conn.execute(
-            "SELECT article_id, seq, day, embedding, terms FROM story_features WHERE seq >= ?"
-            " ORDER BY seq", (self.assigner.next_seq,)).fetchall()
+            f"SELECT {_FEATURE_COLUMNS} FROM story_features f JOIN articles a"
+            " ON a.id = f.article_id WHERE f.seq >= ? ORDER BY f.seq",
+            (self.assigner.next_seq,)).fetchall()
         if not arrivals or sorted(written) != [int(r["seq"]) for r in arrivals]:
             return False  # not plain new arrivals (a recluster renumbered them, say)
         try:
@@ -175,13 +188,26 @@ def _story_generation(conn: sqlite3.Connection) -> int:
 
 
 def _features_from_row(row: sqlite3.Row) -> StoryFeatures:
-    """Story features from a row with article_id, embedding, terms and day. Terms are in the
-    compact binary form; databases written before it hold JSON text, read as such."""
+    """Story features from a row of :data:`_FEATURE_COLUMNS`. The terms are recomputed from
+    the article's title and text (``FROM_TEXT_V1``); other rows hold them in the compact
+    binary form (terms from elsewhere, and every row of databases written before) or, older
+    still, as JSON text, read as such: what those articles were assigned with."""
     embedding = np.frombuffer(row["embedding"], dtype="<f4").astype(np.float32)
     terms = row["terms"]
+    if terms == FROM_TEXT_V1:
+        return features_from_text(row["article_id"], embedding, row["title"], row["text"],
+                                  row["day"])
     if isinstance(terms, bytes):
         return features_from_bytes(row["article_id"], embedding, terms, row["day"])
     return features_from_json(row["article_id"], embedding, json.loads(terms))
+
+
+def stored_features(store: Store) -> Iterator[StoryFeatures]:
+    """Every stored article's story features, in arrival order (what a recluster reads)."""
+    for row in store.conn.execute(
+            f"SELECT {_FEATURE_COLUMNS} FROM story_features f JOIN articles a"
+            " ON a.id = f.article_id ORDER BY f.seq"):
+        yield _features_from_row(row)
 
 
 def _assign_and_write(conn: sqlite3.Connection, assigner: StoryAssigner,
@@ -196,11 +222,18 @@ def _assign_and_write(conn: sqlite3.Connection, assigner: StoryAssigner,
 
 
 def _write_features(conn: sqlite3.Connection, features: StoryFeatures, seq: int) -> None:
+    """Store the embedding, day and arrival number, and the terms unless they were made from
+    the article's text by this version's recipe (then they are made again from the stored
+    text when read: the article is in the same transaction). A row of the article (a
+    recluster renumbering it) is replaced."""
+    terms = (FROM_TEXT_V1 if features.recipe == TERMS_RECIPE
+             else features_to_bytes(features))
     conn.execute(
-        "INSERT INTO story_features(article_id, seq, day, embedding, terms) VALUES (?,?,?,?,?)",
+        "INSERT INTO story_features(article_id, seq, day, embedding, terms) VALUES (?,?,?,?,?)"
+        " ON CONFLICT(article_id) DO UPDATE SET seq = excluded.seq, day = excluded.day,"
+        " embedding = excluded.embedding, terms = excluded.terms",
         (features.article_id, seq, features.day,
-         np.asarray(features.embedding, dtype="<f4").tobytes(),
-         features_to_bytes(features)),
+         np.asarray(features.embedding, dtype="<f4").tobytes(), terms),
     )
 
 
@@ -334,19 +367,24 @@ def recluster(store: Store, features_for: Callable[[Sequence[Article]], list[Sto
     never a mix). Articles stored without story features get them from ``features_for``.
     ``on_progress(done, total)`` hears after each batch. Returns the number of stories."""
     conn = store.conn
-    stored = {r["article_id"]: r for r in conn.execute(
-        "SELECT article_id, seq, day, embedding, terms FROM story_features")}
-    order = [r[0] for r in conn.execute(
-        "SELECT a.id FROM articles a LEFT JOIN story_features f ON f.article_id = a.id"
-        " ORDER BY f.seq IS NULL, f.seq, a.published IS NULL, a.published, a.ingested_at, a.id")]
     assigner = StoryAssigner(model or default_link_model(), settings or AssignSettings())
     with store.atomic() as tx:
+        order = [r[0] for r in tx.execute(
+            "SELECT a.id FROM articles a LEFT JOIN story_features f ON f.article_id = a.id"
+            " ORDER BY f.seq IS NULL, f.seq, a.published IS NULL, a.published, a.ingested_at,"
+            " a.id")]
         tx.execute("DELETE FROM story_changes")
         tx.execute("DELETE FROM story_articles")
         tx.execute("DELETE FROM stories")
-        tx.execute("DELETE FROM story_features")
+        # the stored features are read batch by batch and rewritten as each article is
+        # assigned again: their old arrival numbers turn negative so that none meets a new one
+        tx.execute("UPDATE story_features SET seq = -seq")
         for start in range(0, len(order), batch_size):
             ids = order[start:start + batch_size]
+            marks = ",".join("?" * len(ids))
+            stored = {r["article_id"]: r for r in tx.execute(
+                f"SELECT {_FEATURE_COLUMNS} FROM story_features f JOIN articles a"
+                f" ON a.id = f.article_id WHERE f.article_id IN ({marks})", ids)}
             missing = [store.get_article(a) for a in ids if a not in stored]
             computed = {f.article_id: f for f in features_for(missing)} if missing else {}
             for aid in ids:

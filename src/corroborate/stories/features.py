@@ -72,6 +72,10 @@ class StoryFeatures:
     day: float | None = None
     #: the text the embedding reads (:func:`lead_text`), kept for a lazy embedding
     lead: str | None = None
+    #: :data:`TERMS_RECIPE` when the terms and priors were made from the article's title and
+    #: text by this module (:func:`story_features`), so that they can be made again from the
+    #: stored text (the database then keeps no copy); None for terms from elsewhere
+    recipe: str | None = None
 
     def term_ids(self) -> set[int]:
         return {t for bag in self.terms.values() for t in bag}
@@ -159,23 +163,34 @@ def article_day(published: str | None) -> float | None:
         return None
 
 
-def story_features(article: Article, embedding: FloatArray | None) -> StoryFeatures:
-    """Assemble an article's features from its text and its (unit) title+lead embedding;
-    without one (``None``) they keep the title+lead text for a lazy embedding."""
-    bags = term_bags(article.title, article.text)
+#: the recipe of :func:`story_features`' terms (term_bags, term_id, the background
+#: frequencies): a change to any of them that alters the terms of an article changes this name
+TERMS_RECIPE = "terms-v1"
+
+
+def _terms_and_priors(title: str, text: str
+                      ) -> tuple[dict[str, dict[int, int]], dict[int, float]]:
+    """Term ids and counts per namespace, and each term's prior."""
     terms: dict[str, dict[int, int]] = {}
     priors: dict[int, float] = {}
-    for ns, bag in bags.items():
+    for ns, bag in term_bags(title, text).items():
         ids = terms[ns] = {}
         for term, n in bag.items():
             tid = term_id(ns, term)
             ids[tid] = n
             priors[tid] = background_document_frequency(ns, term)
+    return terms, priors
+
+
+def story_features(article: Article, embedding: FloatArray | None) -> StoryFeatures:
+    """Assemble an article's features from its text and its (unit) title+lead embedding;
+    without one (``None``) they keep the title+lead text for a lazy embedding."""
+    terms, priors = _terms_and_priors(article.title, article.text)
     if embedding is None:
         return StoryFeatures(article.id, None, terms, priors, article_day(article.published),
-                             lead_text(article))
+                             lead_text(article), recipe=TERMS_RECIPE)
     return StoryFeatures(article.id, np.asarray(embedding, dtype=np.float32), terms, priors,
-                         article_day(article.published))
+                         article_day(article.published), recipe=TERMS_RECIPE)
 
 
 @cache
@@ -414,6 +429,19 @@ def features_from_json(article_id: str, embedding: FloatArray,
 
 #: first byte of the compact form of the terms (the JSON form starts with "{")
 _PACKED_V1 = b"\x01"
+#: what the database stores in place of the terms of features made by :data:`TERMS_RECIPE`:
+#: they are made again from the article's title and text when read (:func:`features_from_text`)
+FROM_TEXT_V1 = b"\x02"
+
+
+def features_from_text(article_id: str, embedding: FloatArray, title: str, text: str,
+                       day: float | None) -> StoryFeatures:
+    """An article's story features from its stored title and text and its stored embedding
+    and day: the terms and priors are a pure function of the text, so the database keeps
+    only the embedding (about 5 KB an article less than storing the terms)."""
+    terms, priors = _terms_and_priors(title, text)
+    return StoryFeatures(article_id, np.asarray(embedding, dtype=np.float32), terms, priors,
+                         day, recipe=TERMS_RECIPE)
 
 
 def features_to_bytes(features: StoryFeatures) -> bytes:
