@@ -717,3 +717,23 @@ def test_terms_from_elsewhere_are_stored_whole_beside_text_made_ones(store: Stor
     back = list(store_stories.stored_features(store))
     for original, read in zip(given, back, strict=True):
         assert _same_features(original, read)
+
+
+def test_a_report_without_details_counts_and_holds_nothing_per_article(
+        tmp_path: Path, example_articles: list[Article]) -> None:
+    """What a run of millions of articles needs: the same counts and stories, no lists."""
+    from corroborate.store import ingest_articles
+
+    reports = {}
+    for details in (True, False):
+        with Store(tmp_path / f"{details}.db") as store:
+            items = [*example_articles, example_articles[0]]  # the last one is present
+            reports[details] = ingest_articles(store, items, None, stories=StoryBook(store),
+                                               features_for=hashing_features, details=details)
+    full, lean = reports[True], reports[False]
+    assert full.ingested_count == len(full.ingested) == len(example_articles)
+    assert full.present_count == len(full.present) == 1
+    assert lean.ingested_count == full.ingested_count and lean.present_count == 1
+    assert not (lean.ingested or lean.present or lean.story_of or lean.changes)
+    assert lean.stories == full.stories == {c.story for c in full.changes if c.article_id}
+    assert set(full.story_of.values()) <= full.stories

@@ -312,10 +312,10 @@ def _flag_of(article: Article) -> tuple[str, str] | None:
     return ("stub", f"flagged as a possible stub: {stub}") if stub else None
 
 
-def _flagged_summary(flagged: dict[str, list[str]]) -> str:
+def _flagged_summary(flagged: dict[str, int]) -> str:
     """", 5 stored as summaries only, 1 flagged as a possible stub" (the parts with none left
     out)."""
-    summaries, stubs = len(flagged["summary"]), len(flagged["stub"])
+    summaries, stubs = flagged["summary"], flagged["stub"]
     parts = []
     if summaries:
         parts.append(f"{summaries} stored as "
@@ -473,11 +473,17 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_ma
         click.echo(message, err=True)
 
     languages: dict[str, int] = {}
-    # ids of the new articles stored as a summary only, and flagged as possible stubs
-    flagged: dict[str, list[str]] = {"summary": [], "stub": []}
+    # the new articles stored as a summary only, and flagged as possible stubs: counts, and
+    # their ids for --format json (the text summary holds nothing per article, so a run of
+    # any length keeps its memory)
+    details = fmt == "json"
+    flagged: dict[str, int] = {"summary": 0, "stub": 0}
+    flagged_ids: dict[str, list[str]] = {"summary": [], "stub": []}
 
     def on_result(item: Article | Rejection, status: str) -> None:
         counts[status] += 1
+        if not isinstance(item, Rejection):
+            in_flight.discard(item.id)
         if isinstance(item, Rejection):
             say(f"rejected: {item.input}: {item.reason}")
         elif status == "ingested":
@@ -485,14 +491,16 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_ma
             languages[language] = languages.get(language, 0) + 1
             flag = _flag_of(item)
             if flag is not None:
-                flagged[flag[0]].append(item.id)
+                flagged[flag[0]] += 1
+                if details:
+                    flagged_ids[flag[0]].append(item.id)
                 if verbose:
                     say(f"flagged: {item.origin or item.path or item.id}: {flag[1]}")
         bar.advance()
 
-    # new articles read by this run, so that an interrupt can say how many of them the
-    # database holds (Ctrl-C may land between an article's commit and its count)
-    new_ids: list[str] = []
+    # new articles read by this run and not yet reported, so that an interrupt can say how
+    # many the database holds (Ctrl-C may land between an article's commit and its count)
+    in_flight: set[str] = set()
 
     def results(store: Any, web: _Web) -> Any:
         for item in items:
@@ -503,7 +511,7 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_ma
                         say(f"note: {name}: {len(result.text):,} characters; analysing it "
                             "can take a minute or more")
                     if not store.has_article(result.id):
-                        new_ids.append(result.id)
+                        in_flight.add(result.id)
                 yield result
 
     analyzer = None if no_analyze else Analyzer()
@@ -519,30 +527,31 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_ma
 
                     report = ingest_with_ray(store, items, options, analyze=not no_analyze,
                                              stories=book, on_result=on_result,
-                                             on_new=lambda article: new_ids.append(article.id),
-                                             address=address, workers=workers)
+                                             on_new=lambda article: in_flight.add(article.id),
+                                             address=address, workers=workers, details=details)
                 else:
                     report = ingest_articles(store, results(store, web), analyzer,
                                              n_process=jobs, on_result=on_result,
-                                             stories=book, features_for=features_for)
+                                             stories=book, features_for=features_for,
+                                             details=details)
                 web.commit(report.rejected)
             finally:
                 web.close()
     except KeyboardInterrupt:
         with _open_store(db) as store:
-            counts["ingested"] = sum(store.has_article(aid) for aid in set(new_ids))
+            counts["ingested"] += sum(store.has_article(aid) for aid in in_flight)
         click.echo(f"interrupted after {counts['ingested']} ingested, {counts['present']} "
                    f"already present, {counts['rejected']} rejected"
                    f"{_skipped_summary(skipped)} ({settings.db_path}); "
                    "what was stored stays stored, articles still being analysed were not: run "
                    "the same command again to go on", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    stories = sorted(set(report.story_of.values()))
+    stories = report.stories
     other = {code: n for code, n in languages.items() if not analysable(code)}
     if other:
         listed = ", ".join(f"{code} {n}" for code, n in sorted(other.items(),
                                                                 key=lambda kv: (-kv[1], kv[0])))
-        click.echo(f"note: {sum(other.values())} of {len(report.ingested)} articles are not "
+        click.echo(f"note: {sum(other.values())} of {report.ingested_count} articles are not "
                    f"in English ({listed}): {_NOT_ENGLISH}", err=True)
     if fmt == "json":
         click.echo(json.dumps({
@@ -553,7 +562,7 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_ma
             "skipped": [{"input": s.input, "kind": s.kind, "reason": s.reason}
                         for s in skipped],
             "skipped_counts": count_skipped(skipped),
-            "summaries_only": flagged["summary"], "stubs": flagged["stub"],
+            "summaries_only": flagged_ids["summary"], "stubs": flagged_ids["stub"],
             "stories": {aid: report.story_of[aid] for aid in report.ingested
                         if aid in report.story_of},
             "story_changes": [{"kind": c.kind, "story": c.story, "article_id": c.article_id,
@@ -564,7 +573,7 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_ma
     else:
         tail = (f", into {len(stories)} {'story' if len(stories) == 1 else 'stories'}"
                 if stories else "")
-        click.echo(f"{len(report.ingested)} ingested, {len(report.present)} already present, "
+        click.echo(f"{report.ingested_count} ingested, {report.present_count} already present, "
                    f"{len(report.rejected)} rejected{_skipped_summary(skipped)}"
                    f"{_flagged_summary(flagged)}{web.summary()} ({settings.db_path}){tail}; "
                    f"{bar.summary()}")

@@ -63,13 +63,40 @@ class Prepared:
 
 @dataclass(slots=True)
 class IngestReport:
-    """What one ingest run did: ids ingested, ids already present, inputs rejected."""
+    """What one ingest run did: ids ingested, ids already present, inputs rejected, the story
+    each article went to and every membership change.
+
+    With ``details`` False (what a run over millions of articles wants) ``ingested``,
+    ``present``, ``story_of`` and ``changes`` stay empty and only the counts and the set of
+    story ids grow, so the report does not hold an entry per article."""
 
     ingested: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     story_of: dict[str, int] = field(default_factory=dict)
     changes: list[StoryChange] = field(default_factory=list)
+    details: bool = True
+    ingested_count: int = 0
+    present_count: int = 0
+    #: the stories this run's articles (and the articles it moved) were placed in
+    stories: set[int] = field(default_factory=set)
+
+    def add_ingested(self, article_id: str, changes: Sequence[StoryChange] = ()) -> None:
+        self.ingested_count += 1
+        for change in changes:
+            if change.article_id is not None:
+                self.stories.add(change.story)
+        if self.details:
+            self.ingested.append(article_id)
+            self.changes.extend(changes)
+            for change in changes:
+                if change.article_id is not None:
+                    self.story_of[change.article_id] = change.story
+
+    def add_present(self, article_id: str) -> None:
+        self.present_count += 1
+        if self.details:
+            self.present.append(article_id)
 
 
 def _name(article: Article) -> str:
@@ -81,11 +108,11 @@ class _Writer:
     a failure rejects that article alone and leaves nothing of it in the database."""
 
     def __init__(self, store: Store, on_result: Callable[[Article | Rejection, str], None] | None,
-                 stories: StoryBook | None) -> None:
+                 stories: StoryBook | None, details: bool = True) -> None:
         self.store = store
         self.on_result = on_result
         self.stories = stories
-        self.report = IngestReport()
+        self.report = IngestReport(details=details)
 
     def note(self, item: Article | Rejection, status: str) -> None:
         if self.on_result is not None:
@@ -96,7 +123,7 @@ class _Writer:
         self.note(rejection, "rejected")
 
     def present(self, article: Article) -> None:
-        self.report.present.append(article.id)
+        self.report.add_present(article.id)
         self.note(article, "present")
 
     def take(self, item: Prepared | Rejection) -> None:
@@ -116,32 +143,33 @@ class _Writer:
             self.reject(Rejection(_name(article), f"story features failed ({features}); "
                                                   "nothing of it was stored"))
             return
+        changes: list[StoryChange] = []
         try:
             if self.stories is not None:
                 if not isinstance(features, StoryFeatures):
                     raise ValueError("no story features were computed for it")
                 inserted, changes = self.stories.add(article, item.analysis, features)
-                self.report.changes.extend(changes)
-                for change in changes:
-                    if change.article_id is not None:
-                        self.report.story_of[change.article_id] = change.story
             else:
                 inserted = self.store.add_article(article, item.analysis)
         except Exception as exc:
             self.reject(Rejection(_name(article),
                                   f"could not be stored ({exc}); nothing of it was stored"))
             return
-        (self.report.ingested if inserted else self.report.present).append(article.id)
+        if inserted:
+            self.report.add_ingested(article.id, changes)
+        else:
+            self.report.add_present(article.id)
         self.note(article, "ingested" if inserted else "present")
 
 
 def ingest_prepared(store: Store, items: Iterable[Prepared | Rejection], *,
                     on_result: Callable[[Article | Rejection, str], None] | None = None,
-                    stories: StoryBook | None = None) -> IngestReport:
+                    stories: StoryBook | None = None, details: bool = True) -> IngestReport:
     """Write a stream of prepared articles (and rejections) in its order, one transaction per
     article, as :func:`ingest_articles` does; with ``stories`` each new article is assigned
-    to a story in the same transaction (then every article needs its features)."""
-    writer = _Writer(store, on_result, stories)
+    to a story in the same transaction (then every article needs its features).
+    ``details``: as :class:`IngestReport`'s."""
+    writer = _Writer(store, on_result, stories, details)
     for item in items:
         writer.take(item)
     return writer.report
@@ -193,6 +221,7 @@ def ingest_articles(
     on_result: Callable[[Article | Rejection, str], None] | None = None,
     stories: StoryBook | None = None,
     features_for: FeaturesFor | None = None,
+    details: bool = True,
 ) -> IngestReport:
     """Store every article of ``results`` with its analysis (or without one when ``analyzer`` is
     None). Each article is one transaction: a failure while analysing or writing one article
@@ -203,10 +232,11 @@ def ingest_articles(
     ``ingested``, ``present`` or ``rejected``.
 
     With ``stories`` (and ``features_for``, which embeds a batch of articles), each new article
-    is also assigned to a story in the same transaction as its write."""
+    is also assigned to a story in the same transaction as its write. ``details`` False keeps
+    only counts in the report (:class:`IngestReport`), for runs of any length."""
     if stories is not None and features_for is None:
         raise ValueError("stories need features_for")
-    writer = _Writer(store, on_result, stories)
+    writer = _Writer(store, on_result, stories, details)
     # Rejections and stored articles are reported in input order, among the new articles
     # around them (as the Ray engine reports them), not when the reader, ahead, meets them:
     # (number of new articles read before it, item)

@@ -423,11 +423,12 @@ def ingest_with_ray(store: Store, items: Sequence[Item], options: IngestOptions,
                     on_result: Callable[[Article | Rejection, str], None] | None = None,
                     on_new: Callable[[Article], None] | None = None,
                     address: str | None = None, workers: int | None = None,
-                    chunk_size: int = CHUNK_SIZE) -> IngestReport:
+                    chunk_size: int = CHUNK_SIZE, details: bool = True) -> IngestReport:
     """:func:`~corroborate.store.ingest.ingest_articles` with reading, analysis and story
     features on Ray (``features``: the recipe of the story features, default the CLI's
     MiniLM, needed with ``stories``). ``on_new(article)`` hears of each article that is not
-    stored before its write (so that an interrupted run can say what went in)."""
+    stored before its write (so that an interrupted run can say what went in). ``details``:
+    as :class:`~corroborate.store.ingest.IngestReport`'s."""
     check_ray_inputs(i for i in items if isinstance(i, str))
     if stories is not None and features is None:
         features = MiniLMFeatures.here()
@@ -444,5 +445,6 @@ def ingest_with_ray(store: Store, items: Sequence[Item], options: IngestOptions,
         stream = engine.prepare(items, options, known=known, analyze=analyze,
                                 features=features if stories is not None else None,
                                 chunk_size=chunk_size)
-        return ingest_prepared(store, arrivals(stream), on_result=on_result, stories=stories)
+        return ingest_prepared(store, arrivals(stream), on_result=on_result, stories=stories,
+                               details=details)
 
