@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from corroborate.embed import HashingEmbedder
-from corroborate.errors import NotFoundError, UsageError
+from corroborate.errors import NotFoundError, StoreError, UsageError
 from corroborate.ingest import read_inputs
 from corroborate.model import Article
 from corroborate.store import SCHEMA_VERSION, Store, ingest_articles
@@ -156,11 +156,11 @@ def test_ingest_rejects_an_article_whose_story_write_fails_and_keeps_the_rest(
     real = store_stories._write_features
     calls = {"n": 0}
 
-    def flaky(conn, features, seq):  # type: ignore[no-untyped-def]
+    def flaky(conn, features, seq, title, text):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 2:
             raise sqlite3.IntegrityError("simulated failure")
-        real(conn, features, seq)
+        real(conn, features, seq, title, text)
 
     monkeypatch.setattr(store_stories, "_write_features", flaky)
     articles = example_articles[:3]
@@ -677,7 +677,7 @@ def _same_features(a: StoryFeatures, b: StoryFeatures) -> bool:
 
 def test_terms_made_from_the_text_are_made_again_from_it_not_stored(
         store: Store, example_articles: list[Article]) -> None:
-    from corroborate.stories.features import FROM_TEXT_V1, TERMS_RECIPE
+    from corroborate.stories.features import TERMS_RECIPE, from_text_marker, marker_recipe
 
     features = hashing_features(example_articles)
     assert all(f.recipe == TERMS_RECIPE for f in features)
@@ -685,7 +685,8 @@ def test_terms_made_from_the_text_are_made_again_from_it_not_stored(
     for article, item in zip(example_articles, features, strict=True):
         book.add(article, None, item)
     rows = store.conn.execute("SELECT terms FROM story_features").fetchall()
-    assert rows and all(bytes(r[0]) == FROM_TEXT_V1 for r in rows)  # one byte, not ~5 KB
+    assert rows and all(bytes(r[0]) == from_text_marker() for r in rows)  # not ~5 KB
+    assert marker_recipe(bytes(rows[0][0])) == TERMS_RECIPE
     back = list(store_stories.stored_features(store))
     assert len(back) == len(features)
     for original, read in zip(features, back, strict=True):
@@ -695,7 +696,7 @@ def test_terms_made_from_the_text_are_made_again_from_it_not_stored(
 def test_terms_from_elsewhere_are_stored_whole_beside_text_made_ones(store: Store) -> None:
     """Features not made from the article's text (another recipe, a test's topics) keep
     their terms in the database, so a restore gives the assigner exactly what it had."""
-    from corroborate.stories.features import story_features
+    from corroborate.stories.features import from_text_marker, story_features
 
     book = StoryBook(store)
     given = []
@@ -713,7 +714,7 @@ def test_terms_from_elsewhere_are_stored_whole_beside_text_made_ones(store: Stor
     given.append(item)
     sizes = [len(r[0]) for r in store.conn.execute(
         "SELECT terms FROM story_features ORDER BY seq")]
-    assert sizes[3] == 1 and min(sizes[:3]) > 1
+    assert sizes[3] == len(from_text_marker()) and min(sizes[:3]) > 20
     back = list(store_stories.stored_features(store))
     for original, read in zip(given, back, strict=True):
         assert _same_features(original, read)
@@ -737,3 +738,39 @@ def test_a_report_without_details_counts_and_holds_nothing_per_article(
     assert not (lean.ingested or lean.present or lean.story_of or lean.changes)
     assert lean.stories == full.stories == {c.story for c in full.changes if c.article_id}
     assert set(full.story_of.values()) <= full.stories
+
+
+def test_features_of_another_copy_of_the_article_keep_their_terms(store: Store) -> None:
+    """Two copies with one id (same text and outlet, another title) in one chunk: the first
+    is stored, the features may be the second's; their terms are then stored, and a restart
+    holds the very window the running process held."""
+    from corroborate.store import ingest_articles
+
+    text = ("A magnitude 6.1 earthquake struck near Kessova on Tuesday, the ministry said.\n"
+            "Rescuers searched collapsed buildings.")
+    aid = article_id(text, "Outlet")
+    first = Article(aid, text, "Quake near Kessova", "Outlet", "2024-01-02")
+    second = Article(aid, text.upper(), "Kessova ministry updates toll", "Outlet", "2024-01-02")
+    assert article_id(second.text, "Outlet") == aid
+    book = StoryBook(store)
+    report = ingest_articles(store, [first, second], None, stories=book,
+                             features_for=hashing_features)
+    assert report.ingested == [aid] and report.present == [aid]
+    assert StoryBook(store).assigner.stats.df == book.assigner.stats.df
+
+
+def test_a_marker_of_another_recipe_asks_for_a_recluster(
+        store: Store, example_articles: list[Article]) -> None:
+    from corroborate.stories.features import from_text_marker
+
+    book = StoryBook(store)
+    for article, item in zip(example_articles, hashing_features(example_articles), strict=True):
+        book.add(article, None, item)
+    before = partition(membership(store))
+    with store.atomic() as tx:  # as a version with another term recipe wrote them
+        tx.execute("UPDATE story_features SET terms = ?", (from_text_marker("terms-v0"),))
+    with pytest.raises(StoreError, match=r"terms-v0.*corroborate recluster"):
+        StoryBook(store)
+    recluster(store, hashing_features)  # weighs every article anew, by this recipe
+    assert partition(membership(store)) == before
+    StoryBook(store)  # restores again

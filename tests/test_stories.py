@@ -327,7 +327,7 @@ def test_signal_matrix_numbers_keys_alike_with_or_without_scratch(seed: int) -> 
     embeddings = np.stack([n.embedding for n in nodes]).astype(np.float64)
     terms = [flat_terms(n) for n in nodes]
     sorted_keys = signal_matrix(embeddings, terms)
-    slots = np.full(int(max(t[0].max() for t in terms)) + 1, 12345, dtype=np.int64)
+    slots = np.full(int(max(t[0].max() for t in terms)) + 1, 12345, dtype=np.int32)
     assert np.allclose(signal_matrix(embeddings, terms, slots), sorted_keys, atol=1e-12)
     # each namespace on its own: the dot products of the two nodes' vectors of it
     for i, a in enumerate(nodes):

@@ -148,6 +148,12 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (source, key)
     )
     """,
+    # version 5: no new table; story_features.terms may hold a recipe marker in place of the
+    # terms (made again from the article's text when read), which a version that knows schema
+    # 4 only cannot read: the number tells it to refuse the database with a clear message
+    """
+    -- story_features.terms: FROM_TEXT marker rows (corroborate.stories.features)
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from corroborate.errors import NotFoundError, UsageError
+from corroborate.errors import NotFoundError, StoreError, UsageError
 from corroborate.model import Analysis, Article
 from corroborate.store.db import Store
 from corroborate.stories import (
@@ -23,12 +23,14 @@ from corroborate.stories import (
     default_link_model,
 )
 from corroborate.stories.features import (
-    FROM_TEXT_V1,
     TERMS_RECIPE,
     features_from_bytes,
     features_from_json,
     features_from_text,
     features_to_bytes,
+    from_text_marker,
+    marker_recipe,
+    text_digest,
 )
 
 #: the columns :func:`_features_from_row` reads, for a query over ``story_features f JOIN
@@ -141,7 +143,8 @@ class StoryBook:
                     self.assigner = self._restored()  # another process rewrote stories
                 if not self.store.insert_article(conn, article, analysis):
                     return False, []
-                changes = _assign_and_write(conn, self.assigner, features)
+                changes = _assign_and_write(conn, self.assigner, features, article.title,
+                                            article.text)
                 generation = _story_generation(conn)
         except BaseException:
             # memory and database must agree: rebuild the window from what was committed
@@ -187,14 +190,22 @@ def _story_generation(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def _features_from_row(row: sqlite3.Row) -> StoryFeatures:
-    """Story features from a row of :data:`_FEATURE_COLUMNS`. The terms are recomputed from
-    the article's title and text (``FROM_TEXT_V1``); other rows hold them in the compact
-    binary form (terms from elsewhere, and every row of databases written before) or, older
-    still, as JSON text, read as such: what those articles were assigned with."""
+def _features_from_row(row: sqlite3.Row, *, any_recipe: bool = False) -> StoryFeatures:
+    """Story features from a row of :data:`_FEATURE_COLUMNS`. A row holding a marker gets
+    its terms made again from the article's title and text, by this version's recipe, which
+    must be the one the marker names (else :class:`StoreError`, unless ``any_recipe``: a
+    recluster weighs everything anew); other rows hold their terms in the compact binary form
+    (terms from elsewhere, and every row of databases written before) or, older still, as
+    JSON text, read as such: what those articles were assigned with."""
     embedding = np.frombuffer(row["embedding"], dtype="<f4").astype(np.float32)
     terms = row["terms"]
-    if terms == FROM_TEXT_V1:
+    recipe = marker_recipe(terms) if isinstance(terms, bytes) else None
+    if recipe is not None:
+        if recipe != TERMS_RECIPE and not any_recipe:
+            raise StoreError(
+                f"the story features of article {row['article_id']} were made by the term "
+                f"recipe {recipe!r}, this version makes {TERMS_RECIPE!r}: the stories' window "
+                "cannot be restored as it was; run `corroborate recluster` on this database")
         return features_from_text(row["article_id"], embedding, row["title"], row["text"],
                                   row["day"])
     if isinstance(terms, bytes):
@@ -211,23 +222,27 @@ def stored_features(store: Store) -> Iterator[StoryFeatures]:
 
 
 def _assign_and_write(conn: sqlite3.Connection, assigner: StoryAssigner,
-                      features: StoryFeatures) -> list[StoryChange]:
+                      features: StoryFeatures, title: str, text: str) -> list[StoryChange]:
     """Assign an article at the next arrival number and write its features and every
-    membership change inside the caller's transaction."""
+    membership change inside the caller's transaction; ``title`` and ``text``: what the
+    database holds of the article."""
     seq = assigner.next_seq
     changes = assigner.assign(features, seq=seq)
-    _write_features(conn, features, seq)
+    _write_features(conn, features, seq, title, text)
     _write_changes(conn, changes, seq)
     return changes
 
 
-def _write_features(conn: sqlite3.Connection, features: StoryFeatures, seq: int) -> None:
-    """Store the embedding, day and arrival number, and the terms unless they were made from
-    the article's text by this version's recipe (then they are made again from the stored
-    text when read: the article is in the same transaction). A row of the article (a
-    recluster renumbering it) is replaced."""
-    terms = (FROM_TEXT_V1 if features.recipe == TERMS_RECIPE
-             else features_to_bytes(features))
+def _write_features(conn: sqlite3.Connection, features: StoryFeatures, seq: int,
+                    title: str, text: str) -> None:
+    """Store the embedding, day and arrival number, and the terms unless they were made by
+    this version's recipe from the very title and text the database holds of the article
+    (then a marker, and they are made again from the stored text when read). Features made
+    from another copy of the article (another title, say) keep their terms. A row of the
+    article (a recluster renumbering it) is replaced."""
+    made_here = (features.recipe == TERMS_RECIPE
+                 and features.source == text_digest(title, text))
+    terms = from_text_marker() if made_here else features_to_bytes(features)
     conn.execute(
         "INSERT INTO story_features(article_id, seq, day, embedding, terms) VALUES (?,?,?,?,?)"
         " ON CONFLICT(article_id) DO UPDATE SET seq = excluded.seq, day = excluded.day,"
@@ -385,12 +400,18 @@ def recluster(store: Store, features_for: Callable[[Sequence[Article]], list[Sto
             stored = {r["article_id"]: r for r in tx.execute(
                 f"SELECT {_FEATURE_COLUMNS} FROM story_features f JOIN articles a"
                 f" ON a.id = f.article_id WHERE f.article_id IN ({marks})", ids)}
-            missing = [store.get_article(a) for a in ids if a not in stored]
-            computed = {f.article_id: f for f in features_for(missing)} if missing else {}
+            missing = {a: store.get_article(a) for a in ids if a not in stored}
+            computed = ({f.article_id: f for f in features_for(list(missing.values()))}
+                        if missing else {})
             for aid in ids:
-                features = (_features_from_row(stored[aid]) if aid in stored
-                            else computed[aid])
-                _assign_and_write(tx, assigner, features)
+                if aid in stored:
+                    row = stored[aid]
+                    _assign_and_write(tx, assigner, _features_from_row(row, any_recipe=True),
+                                      row["title"], row["text"])
+                else:
+                    article = missing[aid]
+                    _assign_and_write(tx, assigner, computed[aid], article.title,
+                                      article.text)
             if on_progress is not None:
                 on_progress(start + len(ids), len(order))
     return int(conn.execute(

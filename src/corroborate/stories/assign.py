@@ -272,7 +272,7 @@ class StoryAssigner:
         self.stats = TermStatistics()
         # the new article's weights by key (column * SPACES + namespace), zero elsewhere
         self._scratch = np.zeros(0, dtype=np.float64)
-        self._slots = np.zeros(0, dtype=np.int64)  # signal_matrix's scratch, any content
+        self._slots = np.zeros(0, dtype=np.int32)  # signal_matrix's scratch, any content
         self.members: dict[int, _Member] = {}  # seq -> member
         self.by_article: dict[str, int] = {}  # article id -> seq
         self.stories: dict[int, _Story] = {}
@@ -359,14 +359,15 @@ class StoryAssigner:
             self.clock = max(self.clock, features.day)
         self._retire(day, seq, incoming=1)
 
+        if features.embedding is None and self.embed is None:
+            raise ValueError(f"article {features.article_id} has no embedding and the "
+                             "assigner no embed function")
         member = self._admit(features, seq, day, 0)
         if self.embed is not None:
             changes = self._assign_lazy(member)
             self._postings_add(member)
             return changes
-        if features.embedding is None:
-            raise ValueError(f"article {features.article_id} has no embedding and the "
-                             "assigner no embed function")
+        assert features.embedding is not None
         candidates = self._candidates(features.embedding)
         changes = self._recluster(member, candidates)
         self._index_add(seq, features.embedding)
@@ -509,7 +510,8 @@ class StoryAssigner:
 
     def _story_node(self, story: _Story) -> tuple[np.ndarray, FlatTerms]:
         """The story as one clustering unit: its mean embedding and mean sparse vectors (at
-        most CENTROID_TERMS heaviest terms per namespace, ties: the lower key)."""
+        most CENTROID_TERMS heaviest terms per namespace, ties: the lower term id, so that a
+        restored window, whose columns are numbered otherwise, cuts alike)."""
         if story._node is None:
             n = len(story.members)
             assert story.embedding_sum is not None
@@ -517,7 +519,7 @@ class StoryAssigner:
             unique, inverse = np.unique(keys, return_inverse=True)
             sums = np.bincount(inverse, weights=weights)
             namespace = unique % SPACES
-            order = np.lexsort((unique, -sums, namespace))
+            order = np.lexsort((self.stats.terms_of(unique // SPACES), -sums, namespace))
             unique, sums, namespace = unique[order], sums[order], namespace[order]
             counts = np.bincount(namespace, minlength=SPACES)
             if (counts > CENTROID_TERMS).any():
@@ -594,7 +596,7 @@ class StoryAssigner:
             embeddings = np.stack([u[1] for u in units]).astype(np.float64)
             size = SPACES * self.stats.capacity
             if self._slots.size < size:
-                self._slots = np.empty(size, dtype=np.int64)
+                self._slots = np.empty(size, dtype=np.int32)
             signals = signal_matrix(embeddings, [u[2] for u in units], self._slots)
             labels = group_average(signals, [len(u[0]) for u in units], self.model)
         groups: dict[int, list[int]] = {}

@@ -76,6 +76,9 @@ class StoryFeatures:
     #: text by this module (:func:`story_features`), so that they can be made again from the
     #: stored text (the database then keeps no copy); None for terms from elsewhere
     recipe: str | None = None
+    #: :func:`text_digest` of the title and text the terms were made from (with ``recipe``):
+    #: the database keeps no copy only when the article it stores has this very text
+    source: int | None = None
 
     def term_ids(self) -> set[int]:
         return {t for bag in self.terms.values() for t in bag}
@@ -168,6 +171,11 @@ def article_day(published: str | None) -> float | None:
 TERMS_RECIPE = "terms-v1"
 
 
+def text_digest(title: str, text: str) -> int:
+    """A 32-bit digest of an article's title and text (what its terms are made from)."""
+    return zlib.crc32(f"{title}\x00{text}".encode("utf-8", "surrogatepass"))
+
+
 def _terms_and_priors(title: str, text: str
                       ) -> tuple[dict[str, dict[int, int]], dict[int, float]]:
     """Term ids and counts per namespace, and each term's prior."""
@@ -186,11 +194,12 @@ def story_features(article: Article, embedding: FloatArray | None) -> StoryFeatu
     """Assemble an article's features from its text and its (unit) title+lead embedding;
     without one (``None``) they keep the title+lead text for a lazy embedding."""
     terms, priors = _terms_and_priors(article.title, article.text)
+    source = text_digest(article.title, article.text)
     if embedding is None:
         return StoryFeatures(article.id, None, terms, priors, article_day(article.published),
-                             lead_text(article), recipe=TERMS_RECIPE)
+                             lead_text(article), recipe=TERMS_RECIPE, source=source)
     return StoryFeatures(article.id, np.asarray(embedding, dtype=np.float32), terms, priors,
-                         article_day(article.published), recipe=TERMS_RECIPE)
+                         article_day(article.published), recipe=TERMS_RECIPE, source=source)
 
 
 @cache
@@ -256,6 +265,11 @@ class TermStatistics:
         """The document frequency of each column of :meth:`lookup` (0 for -1)."""
         frequencies: npt.NDArray[np.int64] = self._counts[columns]
         return frequencies
+
+    def terms_of(self, columns: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The term id held in each column."""
+        terms: npt.NDArray[np.int64] = self._terms[columns]
+        return terms
 
     def columns(self, term_ids: Iterable[int]) -> npt.NDArray[np.int64]:
         """The columns of terms the window holds (each must be held)."""
@@ -429,9 +443,20 @@ def features_from_json(article_id: str, embedding: FloatArray,
 
 #: first byte of the compact form of the terms (the JSON form starts with "{")
 _PACKED_V1 = b"\x01"
-#: what the database stores in place of the terms of features made by :data:`TERMS_RECIPE`:
-#: they are made again from the article's title and text when read (:func:`features_from_text`)
-FROM_TEXT_V1 = b"\x02"
+#: first byte of what the database stores in place of the terms of features made from the
+#: article's text; the recipe's name follows (:func:`from_text_marker`)
+_FROM_TEXT = b"\x02"
+
+
+def from_text_marker(recipe: str = TERMS_RECIPE) -> bytes:
+    """What the database stores in place of terms made by ``recipe`` from the article's
+    title and text: they are made again from the stored text when read."""
+    return _FROM_TEXT + recipe.encode("ascii")
+
+
+def marker_recipe(data: bytes) -> str | None:
+    """The recipe a stored marker names, or None when ``data`` holds terms, not a marker."""
+    return data[1:].decode("ascii") if data.startswith(_FROM_TEXT) else None
 
 
 def features_from_text(article_id: str, embedding: FloatArray, title: str, text: str,
@@ -441,7 +466,7 @@ def features_from_text(article_id: str, embedding: FloatArray, title: str, text:
     only the embedding (about 5 KB an article less than storing the terms)."""
     terms, priors = _terms_and_priors(title, text)
     return StoryFeatures(article_id, np.asarray(embedding, dtype=np.float32), terms, priors,
-                         day, recipe=TERMS_RECIPE)
+                         day, recipe=TERMS_RECIPE, source=text_digest(title, text))
 
 
 def features_to_bytes(features: StoryFeatures) -> bytes:

@@ -82,7 +82,7 @@ def flat_terms(node: NodeVectors) -> FlatTerms:
 
 
 def signal_matrix(embeddings: npt.NDArray[np.float64], terms: Sequence[FlatTerms],
-                  slots: npt.NDArray[np.int64] | None = None) -> npt.NDArray[np.float64]:
+                  slots: npt.NDArray[np.int32] | None = None) -> npt.NDArray[np.float64]:
     """(n, n, len(FEATURES)) mean signals between every two of n units, from their embeddings
     (n, d) and their flat sparse terms: one sparse product for every namespace at once (the
     rows are (unit, namespace) pairs and a key belongs to one namespace, so only the blocks
@@ -104,7 +104,7 @@ def signal_matrix(embeddings: npt.NDArray[np.float64], terms: Sequence[FlatTerms
     else:
         # number the distinct keys: each entry finds the last entry of its key, and those
         # last entries are numbered in order
-        position = np.arange(keys.size)
+        position = np.arange(keys.size, dtype=np.int32)
         slots[keys] = position
         last = slots[keys]
         number = np.cumsum(last == position) - 1
