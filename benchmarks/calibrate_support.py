@@ -1,8 +1,10 @@
 """Fit the support model (`corroborate.align.support`) on claim-level gold and choose its
 grouping threshold; writes ``src/corroborate/align/support_weights.json``.
 
-Fitting gold: ``benchmarks/data/claims/fit`` (6 BASIL events written for this from the
-articles alone) and ``benchmarks/data/claims/tune`` (5 BASIL events). Never the dev gold
+Fitting gold (``--sets``): ``benchmarks/data/claims/fit`` (6 BASIL events written for this
+from the articles alone), ``benchmarks/data/claims/tune`` (5 BASIL events) and
+``benchmarks/data/claims/fit2`` (9 more BASIL events, written 2026-12-02 by three helpers from
+the articles alone). Never the dev gold
 (``../shared/data/claims``), the held-out gold or the example gold: those are what
 ``benchmarks/briefs_quality.py`` reports.
 
@@ -37,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 OUT = ROOT / "src/corroborate/align/support_weights.json"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-FIT_SETS = ("fit", "tune")
+FIT_SETS = ("fit", "tune")  # fit2 tried 2026-12-02 (`--sets fit,tune,fit2`): not shipped
 
 
 def labelled_pairs(comparer: Any, gold: Any, analyses: Sequence[Any]
@@ -69,6 +71,8 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=0,
                         help="also report a leave-events-out estimate with this many folds")
     parser.add_argument("--dry-run", action="store_true", help="do not write the weights")
+    parser.add_argument("--sets", default=",".join(FIT_SETS),
+                        help="fitting gold sets under benchmarks/data/claims (default %(default)s)")
     args = parser.parse_args()
     if not (SHARED / "basil").is_dir():
         print(f"{SHARED / 'basil'} not found: the shared corpus is needed", file=sys.stderr)
@@ -84,7 +88,8 @@ def main() -> int:
     from corroborate.evaluate_briefs import evaluate_briefs, load_gold
     from corroborate.ingest import IngestOptions, Rejection, read_one
 
-    golds = [load_gold(p) for name in FIT_SETS
+    fit_sets = tuple(name for name in args.sets.split(",") if name)
+    golds = [load_gold(p) for name in fit_sets
              for p in sorted((ROOT / "benchmarks/data/claims" / name).glob("*.gold.json"))]
     wanted = {aid for g in golds for aid in g.articles.values()}
     articles = [a for a in read_one(str(SHARED / "basil/articles.jsonl"), IngestOptions())
@@ -100,7 +105,7 @@ def main() -> int:
         x = np.array([row for k in events for row in per_event[k][0]])
         y = np.array([label for k in events for label in per_event[k][1]])
         scorer = fit_scorer(x, y, l2=args.l2, names=SUPPORT_FEATURES,
-                            trained_on="claim gold: " + ", ".join(FIT_SETS))
+                            trained_on="claim gold: " + ", ".join(fit_sets))
         return SupportModel(scorer, threshold, scorer.trained_on)
 
     def balance(counts: Any) -> float:
