@@ -482,11 +482,11 @@ def ingest(paths: tuple[str, ...], db: str | None, source: str | None, source_ma
 
     def on_result(item: Article | Rejection, status: str) -> None:
         counts[status] += 1
-        if not isinstance(item, Rejection):
-            in_flight.discard(item.id)
         if isinstance(item, Rejection):
             say(f"rejected: {item.input}: {item.reason}")
-        elif status == "ingested":
+        else:
+            in_flight.discard(item.id)
+        if status == "ingested" and isinstance(item, Article):
             language = str(item.metadata.get("language", "und"))
             languages[language] = languages.get(language, 0) + 1
             flag = _flag_of(item)

@@ -83,14 +83,13 @@ class IngestReport:
 
     def add_ingested(self, article_id: str, changes: Sequence[StoryChange] = ()) -> None:
         self.ingested_count += 1
-        for change in changes:
-            if change.article_id is not None:
-                self.stories.add(change.story)
         if self.details:
             self.ingested.append(article_id)
             self.changes.extend(changes)
-            for change in changes:
-                if change.article_id is not None:
+        for change in changes:
+            if change.article_id is not None:
+                self.stories.add(change.story)
+                if self.details:
                     self.story_of[change.article_id] = change.story
 
     def add_present(self, article_id: str) -> None:

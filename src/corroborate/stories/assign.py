@@ -118,8 +118,7 @@ class _Member:
     embedding: np.ndarray | None  # None: not embedded yet (lazy assigner)
     columns: npt.NDArray[np.int64]  # the window's columns of all its terms (frequencies)
     weighted: WeightedTerms  # its unit TF-IDF vectors, weighted when it arrived
-    # per weighted entry: column * len(NAMESPACES) + namespace (a key of the assigner's
-    # scratch vector), and the weight as the float32 a clustering unit holds
+    # per weighted entry: column * SPACES + namespace (a key of the assigner's scratch vectors)
     keys: npt.NDArray[np.int64]
     seq: int
     day: float
@@ -128,6 +127,7 @@ class _Member:
 
     @property
     def unit_terms(self) -> FlatTerms:
+        """Its entries as a clustering unit holds them: weights rounded to float32."""
         w = self.weighted
         return self.keys, w.weights.astype(np.float32).astype(np.float64), w.namespace
 
@@ -499,6 +499,10 @@ class StoryAssigner:
                     break
         return found
 
+    def _keys_bound(self) -> int:
+        """Every key of a weighted entry is below this (the scratch vectors' length)."""
+        return SPACES * self.stats.capacity
+
     def _story_flat(self, story: _Story) -> FlatTerms:
         """The weighted entries of all the story's members, one array each."""
         if story._flat is None:
@@ -539,9 +543,8 @@ class StoryAssigner:
         out = np.zeros((len(stories), SPACES + 1), dtype=np.float64)
         if not stories:
             return out
-        size = SPACES * self.stats.capacity
-        if self._scratch.size < size:
-            self._scratch = np.zeros(size, dtype=np.float64)
+        if self._scratch.size < self._keys_bound():
+            self._scratch = np.zeros(self._keys_bound(), dtype=np.float64)
         scratch = self._scratch
         scratch[new.keys] = new.weighted.weights
         flats = [self._story_flat(story) for story in stories]
@@ -594,9 +597,8 @@ class StoryAssigner:
             labels = [0]
         else:
             embeddings = np.stack([u[1] for u in units]).astype(np.float64)
-            size = SPACES * self.stats.capacity
-            if self._slots.size < size:
-                self._slots = np.empty(size, dtype=np.int32)
+            if self._slots.size < self._keys_bound():
+                self._slots = np.empty(self._keys_bound(), dtype=np.int32)
             signals = signal_matrix(embeddings, [u[2] for u in units], self._slots)
             labels = group_average(signals, [len(u[0]) for u in units], self.model)
         groups: dict[int, list[int]] = {}

@@ -14,7 +14,6 @@ weighted sensibly too. Everything here is pure: text in, numbers out.
 from __future__ import annotations
 
 import itertools
-import math
 import re
 import zlib
 from collections import Counter
@@ -336,11 +335,6 @@ class TermStatistics:
         """Forget one document holding these terms (it left the window)."""
         self.discard_columns(self.columns(set(term_ids)))
 
-    def idf(self, tid: int, prior: float) -> float:
-        n0 = self.prior_documents
-        column = self._column.get(tid)
-        df = 0 if column is None else int(self._counts[column])
-        return math.log((self.documents + n0 + 1.0) / (df + n0 * prior + 1.0))
 
 
 SparseVector = dict[int, float]
@@ -416,13 +410,6 @@ def weigh(features: StoryFeatures, stats: TermStatistics) -> dict[str, SparseVec
     """:func:`weigh_terms` as one term id -> weight mapping per namespace."""
     weighted = weigh_terms(features, stats)
     return {ns: weighted.vector(ns) for ns in NAMESPACES}
-
-
-def dot(a: Mapping[int, float], b: Mapping[int, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    get = b.get
-    return sum(w * get(t, 0.0) for t, w in a.items())
 
 
 def features_to_json(features: StoryFeatures) -> dict[str, Any]:
