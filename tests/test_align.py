@@ -12,6 +12,7 @@ from corroborate.align.differences import (
     date_differences,
     event_phrases,
     quantity_differences,
+    quotation_differences,
     reference_dates_conflict,
     wording_differences,
 )
@@ -109,6 +110,51 @@ def test_characterisation_with_who_said_it(analyzer) -> None:  # type: ignore[no
     assert values == {"one-on-one meeting": "Seoul", "informal talks": "Tokyo"}
     assert [p[2] for p in event_phrases("the prime minister held informal talks")] == [
         "informal talks"]
+
+
+@pytest.mark.parametrize(("left", "right", "differ"), [
+    # a word replaced, one word more inside the passage, a last word replaced: misquotes
+    ('Obama asked Boehner: "What have you guys been debating, John?"',
+     'Obama asked Boehner, "what have you guys been doing, John?"', True),
+    ('"We have learned something important," Dodd said.',
+     '"We have learned something very important," Dodd said.', True),
+    ('Protesters told CNN: "We reject his visit."', 'Protesters told CNN: "We reject his message."',
+     True),
+    # a shorter excerpt, an omission marked by an ellipsis, spelling, another passage: not
+    ('"We have learned something important," Dodd said.',
+     '"We have learned something important today," Dodd said.', False),
+    ('"We will … fight them on the beaches," he said.',
+     '"We will always fight them on the beaches," he said.', False),
+    ('"The e-mail went to every member of the committee," Steele said.',
+     '"The email went to every member of the committee," Steele said.', False),
+    ('"I have not violated any I.R.S. rules," Lerner said.',
+     '"I have not violated any IRS rules," Lerner said.', False),
+    ('"We\'re going to impeach him," Tlaib told supporters.',
+     '"We\'re gonna impeach him," Tlaib told supporters.', False),
+    ('"I am not running for office," he said.',
+     '"The bill will pass the Senate next week," he said.', False),
+])
+def test_quotations_worded_differently(analyzer, left: str, right: str, differ: bool) -> None:  # type: ignore[no-untyped-def]
+    a = analyzer.analyze(make_article(left, "A"))
+    b = analyzer.analyze(make_article(right, "B"))
+    assert a.quotes and b.quotes
+    found = quotation_differences(whole(a), whole(b))
+    assert bool(found) is differ, found
+    if found:
+        (d,) = found
+        assert d.kind == "wording" and d.slot == "quotation"
+        for v, analysis in zip(d.values, (a, b), strict=True):
+            # the value is the quoted words as the article prints them, with their offsets
+            assert analysis.article.text[v.start:v.end] == v.value
+            assert v.value in analysis.article.text and '"' not in v.value
+
+
+def test_quotations_of_two_speakers_are_not_compared(analyzer) -> None:  # type: ignore[no-untyped-def]
+    a = analyzer.analyze(make_article('"It was a huge mistake," Senator Ann Lowe said on Friday.'))
+    b = analyzer.analyze(make_article('"It was a mistake," Governor Tom Reyes said on Friday.',
+                                      "Other"))
+    assert {q.speaker for q in a.quotes + b.quotes} == {"Ann Lowe", "Tom Reyes"}
+    assert quotation_differences(whole(a), whole(b)) == []
 
 
 # -- scorer ------------------------------------------------------------------------------

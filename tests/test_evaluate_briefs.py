@@ -183,8 +183,10 @@ def test_cli_eval_briefs_on_the_examples(tmp_path: Path) -> None:
 FLOORS = {"agreed_recall": 0.55, "agreed_precision": 0.66, "single_accuracy": 0.67,
           "quote_speakers": 0.88}
 # ... and on the claim gold of the bundled examples (in the repository, so always run):
-# measured 0.57 / 0.80 / 0.67, disputes found 5 of 8, quote speakers 24 of 24.
-EXAMPLE_FLOORS = {"agreed_recall": 0.52, "agreed_precision": 0.75, "single_accuracy": 0.62,
+# measured 0.57 / 0.80 / 0.67 in bfloat16 (CPUs with AMX), 0.57 / 0.79 / 0.62 (26 of 42) in
+# float32 (the onnxruntime path of CPUs without it), disputes found 5 of 8, quote speakers 24
+# of 24 on both.
+EXAMPLE_FLOORS = {"agreed_recall": 0.52, "agreed_precision": 0.75, "single_accuracy": 0.59,
                   "disputed_recall": 0.5, "quote_speakers": 0.95}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 from typing import Protocol, TypeVar
 
 from corroborate.analyze.dates import MONTHS
@@ -447,9 +448,112 @@ def wording_differences(a: ClaimContext, b: ClaimContext) -> list[Difference]:
     return found
 
 
+# -- quotations: two outlets quote the same words differently --------------------------------
+
+_QUOTED_WORD = re.compile(r"[\w’'.-]*\w[\w’'.-]*")
+# a quotation compared needs this many words inside the claim, and the two must share
+# QUOTE_MIN_SHARED_WORDS words in order and QUOTE_MIN_SHARED of the shorter one: the same
+# passage quoted twice
+QUOTE_MIN_WORDS = 4
+QUOTE_MIN_SHARED_WORDS = 3
+QUOTE_MIN_SHARED = 0.6
+# words that differ at either end of both quotations ("we reject his visit" vs "... his
+# message"): at most this many on each side, else the two quote different passages
+QUOTE_MAX_END_CHANGE = 3
+
+
+# the written forms of spoken contractions: one utterance transcribed two ways is one quote
+_SPOKEN = {"gonna": ("going", "to"), "wanna": ("want", "to"), "gotta": ("got", "to")}
+
+
+def _spoken(word: str) -> tuple[str, ...]:
+    return _SPOKEN.get(word, (word,))
+
+
+def _quoted_words(c: ClaimContext) -> list[tuple[str | None, list[tuple[int, int, str]]]]:
+    """Per quotation of the article that lies (at least partly) in the claim, its speaker and
+    its words between the claim's bounds: (start, end, normalised word), folded to lower case
+    without hyphens, apostrophes or full stops ("e-mail" and "email", "I.R.S." and "IRS" are
+    one word), "gonna" read as "going to"."""
+    if c.claim.field != "text":
+        return []
+    text = c.analysis.article.text
+    found = []
+    for q in c.analysis.quotes:
+        start, end = max(q.start, c.claim.start), min(q.end, c.claim.end)
+        if end <= start:
+            continue
+        # every quoted word from the claim's start to its end, those in a gap of the claim
+        # (a clause that another claim states) too: the gap is the split, not the outlet's
+        words = [(m.start(), m.end(), word)
+                 for m in _QUOTED_WORD.finditer(text, start, end)
+                 for word in _spoken(re.sub(r"[-’'.]", "", m.group().lower())) if word]
+        if len(words) >= QUOTE_MIN_WORDS:
+            found.append((q.speaker, words))
+    return found
+
+
+def _changed_words(a: Sequence[tuple[int, int, str]], b: Sequence[tuple[int, int, str]],
+                   text_a: str, text_b: str) -> bool:
+    """True when the quoted words ``a`` and ``b`` are one passage with words changed: they share
+    enough words in order, and some words differ between shared words (inserted, dropped or
+    replaced, where neither side marks an omission with an ellipsis or an insertion with
+    brackets) or are replaced at an end of both. Words only one side has at an end make a
+    shorter excerpt of the same passage, not a change."""
+    left, right = [w[2] for w in a], [w[2] for w in b]
+    matcher = SequenceMatcher(None, left, right, autojunk=False)
+    blocks = [m for m in matcher.get_matching_blocks() if m.size]
+    shared = sum(m.size for m in blocks)
+    if not blocks or shared < QUOTE_MIN_SHARED_WORDS or shared < QUOTE_MIN_SHARED * min(len(left),
+                                                                                 len(right)):
+        return False
+    first, last = blocks[0], blocks[-1]
+
+    def marked(words: Sequence[tuple[int, int, str]], text: str, i1: int, i2: int) -> bool:
+        # the text from the shared word before the change to the shared word after it
+        span = text[words[i1 - 1][1]:words[i2][0]] if i1 > 0 and i2 < len(words) else ""
+        return any(mark in span for mark in ("…", "...", "[", "]", "(", ")"))
+
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        inside = (first.a + first.size <= i1 and i2 <= last.a
+                  and first.b + first.size <= j1 and j2 <= last.b)
+        if inside and not marked(a, text_a, i1, i2) and not marked(b, text_b, j1, j2):
+            return True
+        at_end = (i1 == 0 and j1 == 0) or (i2 == len(left) and j2 == len(right))
+        if tag == "replace" and at_end and max(i2 - i1, j2 - j1) <= QUOTE_MAX_END_CHANGE:
+            return True
+    return False
+
+
+def _same_speaker(a: str, b: str) -> bool:
+    """True when one name's words are all in the other ("Pelosi" and "Nancy Pelosi")."""
+    words_a, words_b = set(a.lower().split()), set(b.lower().split())
+    return words_a <= words_b or words_b <= words_a
+
+
+def quotation_differences(a: ClaimContext, b: ClaimContext) -> list[Difference]:
+    """The same passage quoted with other words ("What have you guys been debating, John?" vs
+    "... doing, John?"): one difference per pair of claims, each side's quoted words as its
+    value, attributed to the quotation's speaker. Quotations of two known speakers that do not
+    name one person ("Pelosi" is "Nancy Pelosi") are not compared."""
+    for speaker_a, wa in _quoted_words(a):
+        for speaker_b, wb in _quoted_words(b):
+            if speaker_a and speaker_b and not _same_speaker(speaker_a, speaker_b):
+                continue
+            text_a, text_b = a.analysis.article.text, b.analysis.article.text
+            if _changed_words(wa, wb, text_a, text_b):
+                return [Difference("wording", "quoted words", (
+                    a.value(wa[0][0], wa[-1][1], text_a[wa[0][0]:wa[-1][1]]),
+                    b.value(wb[0][0], wb[-1][1], text_b[wb[0][0]:wb[-1][1]]),
+                ), slot="quotation")]
+    return []
+
+
 def differences_between(a: ClaimContext, b: ClaimContext) -> list[Difference]:
     return [*quantity_differences(a, b), *date_differences(a, b), *entity_differences(a, b),
-            *wording_differences(a, b)]
+            *wording_differences(a, b), *quotation_differences(a, b)]
 
 
 def merge_differences(found: Sequence[Difference]) -> list[Difference]:
