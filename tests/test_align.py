@@ -125,6 +125,8 @@ def test_characterisation_with_who_said_it(analyzer) -> None:  # type: ignore[no
      '"We have learned something important today," Dodd said.', False),
     ('"We will … fight them on the beaches," he said.',
      '"We will always fight them on the beaches," he said.', False),
+    ('"We will...fight them on the beaches," he said.',
+     '"We will always fight them on the beaches," he said.', False),
     ('"The e-mail went to every member of the committee," Steele said.',
      '"The email went to every member of the committee," Steele said.', False),
     ('"I have not violated any I.R.S. rules," Lerner said.',

@@ -450,7 +450,9 @@ def wording_differences(a: ClaimContext, b: ClaimContext) -> list[Difference]:
 
 # -- quotations: two outlets quote the same words differently --------------------------------
 
-_QUOTED_WORD = re.compile(r"[\w’'.-]*\w[\w’'.-]*")
+# a word, with the apostrophes, hyphens and full stops inside it ("don't", "e-mail",
+# "I.R.S"), never a mark around it ("will...fight" is two words and an ellipsis)
+_QUOTED_WORD = re.compile(r"\w+(?:[’'.-]\w+)*")
 # a quotation compared needs this many words inside the claim, and the two must share
 # QUOTE_MIN_SHARED_WORDS words in order and QUOTE_MIN_SHARED of the shorter one: the same
 # passage quoted twice
