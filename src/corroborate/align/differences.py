@@ -16,6 +16,7 @@ from difflib import SequenceMatcher
 from typing import Protocol, TypeVar
 
 from corroborate.analyze.dates import MONTHS
+from corroborate.analyze.entities import name_tokens
 from corroborate.analyze.numbers import SMALL
 from corroborate.analyze.quantities import IN_SECONDS
 from corroborate.model import (
@@ -530,8 +531,9 @@ def _changed_words(a: Sequence[tuple[int, int, str]], b: Sequence[tuple[int, int
 
 
 def _same_speaker(a: str, b: str) -> bool:
-    """True when one name's words are all in the other ("Pelosi" and "Nancy Pelosi")."""
-    words_a, words_b = set(a.lower().split()), set(b.lower().split())
+    """True when one name's words are all in the other ("Pelosi" and "Nancy Pelosi"), as the
+    analysis compares names (:func:`~corroborate.analyze.entities.name_tokens`)."""
+    words_a, words_b = set(name_tokens(a)), set(name_tokens(b))
     return words_a <= words_b or words_b <= words_a
 
 
@@ -540,11 +542,12 @@ def quotation_differences(a: ClaimContext, b: ClaimContext) -> list[Difference]:
     "... doing, John?"): one difference per pair of claims, each side's quoted words as its
     value, attributed to the quotation's speaker. Quotations of two known speakers that do not
     name one person ("Pelosi" is "Nancy Pelosi") are not compared."""
+    text_a, text_b = a.analysis.article.text, b.analysis.article.text
+    quoted_b = _quoted_words(b)
     for speaker_a, wa in _quoted_words(a):
-        for speaker_b, wb in _quoted_words(b):
+        for speaker_b, wb in quoted_b:
             if speaker_a and speaker_b and not _same_speaker(speaker_a, speaker_b):
                 continue
-            text_a, text_b = a.analysis.article.text, b.analysis.article.text
             if _changed_words(wa, wb, text_a, text_b):
                 return [Difference("wording", "quoted words", (
                     a.value(wa[0][0], wa[-1][1], text_a[wa[0][0]:wa[-1][1]]),
