@@ -30,6 +30,7 @@ from corroborate.stories import (
     lead_text,
     story_features,
 )
+from corroborate.stories.assign import SPACES
 from corroborate.stories.features import (
     FEATURES,
     NAMESPACES,
@@ -48,6 +49,7 @@ from corroborate.stories.linkage import (
     group_average,
     mean_node,
     pairwise_signals,
+    signal_matrix,
     to_arrays,
 )
 from corroborate.stories.stream import apply_changes, cluster_features, features_of
@@ -339,6 +341,53 @@ def test_signal_matrix_numbers_keys_alike_with_or_without_scratch(seed: int) -> 
                 assert sorted_keys[i, j, k] == pytest.approx(direct, abs=1e-6)
 
 
+@given(st.integers(0, 2**32 - 1))
+@settings(max_examples=25, deadline=None)
+def test_signal_matrix_dense_and_sparse_products_agree(seed: int) -> None:
+    """Small neighbourhoods multiply dense blocks, large ones a sparse matrix: the same
+    signals either way, to rounding."""
+    from corroborate.stories import linkage
+    from corroborate.stories.linkage import flat_terms, signal_matrix
+
+    rng = np.random.default_rng(seed)
+    nodes = [_node(rng) for _ in range(int(rng.integers(1, 7)))]
+    embeddings = np.stack([n.embedding for n in nodes]).astype(np.float64)
+    terms = [flat_terms(n) for n in nodes]
+    slots = np.zeros(int(max(t[0].max() for t in terms)) + 1, dtype=np.int32)
+    dense = signal_matrix(embeddings, terms, slots)
+    limit = linkage.DENSE_LIMIT
+    try:
+        linkage.DENSE_LIMIT = 0
+        sparse = signal_matrix(embeddings, terms, slots)
+    finally:
+        linkage.DENSE_LIMIT = limit
+    assert np.allclose(dense, sparse, rtol=0, atol=1e-12)
+
+
+def test_story_term_sums_kept_between_arrivals_equal_sums_made_afresh(corpus) -> None:  # type: ignore[no-untyped-def]
+    """A story's summed weights, extended as members arrive, are bit for bit the sums of all
+    its members added up again (and the per-term sums of their weighted vectors)."""
+    articles, _, by_id = corpus
+    assigner = StoryAssigner(default_link_model())
+    for article in articles:
+        assigner.assign(by_id[article.id])
+        for story in assigner.stories.values():
+            assigner._story_sums(story)  # extended here as the story grows
+    assert any(len(story.members) > 2 for story in assigner.stories.values())
+    for story in assigner.stories.values():
+        keys, sums = assigner._story_sums(story)
+        story._sums = None
+        fresh_keys, fresh_sums = assigner._story_sums(story)
+        assert np.array_equal(keys, fresh_keys) and np.array_equal(sums, fresh_sums)
+        members = [assigner.members[assigner.by_article[a]] for a in story.members]
+        direct: dict[int, float] = {}
+        for m in members:
+            for key, weight in zip(m.keys.tolist(), m.weighted.weights.tolist(), strict=True):
+                direct[key] = direct.get(key, 0.0) + weight
+        assert keys.tolist() == sorted(direct)
+        assert sums.tolist() == [direct[k] for k in sorted(direct)]
+
+
 def test_assigner_mean_signals_are_the_mean_of_article_signals(corpus) -> None:  # type: ignore[no-untyped-def]
     """What the assigner computes from its window arrays equals the mean over a story's
     articles of the dot products of their weighted vectors (dicts, term by term)."""
@@ -609,6 +658,48 @@ def test_restore_continues_exactly_like_an_uninterrupted_assigner(corpus) -> Non
     assert restored.next_seq == uninterrupted.next_seq
     assert restored.active_articles == uninterrupted.active_articles
     assert run(restored, stream[cut:]) == run(uninterrupted, stream[cut:])
+
+
+def test_a_restored_window_computes_the_same_signals_to_the_last_bit(corpus) -> None:  # type: ignore[no-untyped-def]
+    """A restored window numbers its term columns otherwise (the story that left before the
+    cut never had columns there); the mean signals and the story units it computes for the
+    next article are still the same floats, not merely close."""
+    articles, _, features = corpus
+    stream = [_dated(features[a.id], 100.0 + i / 4) for i, a in enumerate(articles)]
+    # an early article with many terms of its own, whose columns are handed out again
+    # (the last freed first) to the terms of the first articles after it
+    old = _synthetic("old", 9, 90.0, dim=64)
+    terms = {ns: {term_id(ns, f"old {i}"): 1 for i in range(200)} for ns in NAMESPACES}
+    stream.insert(0, StoryFeatures("old", old.embedding, terms,
+                                   {t: 1e-6 for bag in terms.values() for t in bag}, 90.0))
+    cut = len(stream) - 1
+    uninterrupted = StoryAssigner(default_link_model())
+    stored: dict[str, int] = {}
+    for changes in run(uninterrupted, stream[:cut]):
+        apply_changes(stored, changes)
+    seqs = {f.article_id: i + 1 for i, f in enumerate(stream[:cut])}
+    restored = StoryAssigner(default_link_model(), next_story=max(stored.values()) + 1)
+    restored.restore([(f, seqs[f.article_id], stored[f.article_id]) for f in stream[:cut]
+                      if f.article_id != "old"])
+    assert sorted(restored.stories) == sorted(uninterrupted.stories)
+    signals = []
+    for assigner in (uninterrupted, restored):
+        member = assigner._admit(stream[cut], cut + 1, 104.0, 0)
+        stories = [assigner.stories[sid] for sid in sorted(assigner.stories)]
+        nodes = [assigner._story_node(story) for story in stories]
+        terms = [(assigner.stats.terms_of(keys // SPACES), values, namespace)
+                 for _, (keys, values, namespace) in nodes]
+        assert member.embedding is not None
+        units = np.stack([member.embedding, *[e for e, _ in nodes]]).astype(np.float64)
+        slots = np.zeros(assigner._keys_bound(), dtype=np.int32)
+        pairwise = signal_matrix(units, [member.unit_terms, *[t for _, t in nodes]], slots)
+        signals.append((assigner._mean_signals(member, stories),
+                        [embedding for embedding, _ in nodes], terms, pairwise))
+    (mean_a, emb_a, terms_a, pairs_a), (mean_b, emb_b, terms_b, pairs_b) = signals
+    assert np.array_equal(mean_a, mean_b) and np.array_equal(pairs_a, pairs_b)
+    assert all(np.array_equal(x, y) for x, y in zip(emb_a, emb_b, strict=True))
+    for x, y in zip(terms_a, terms_b, strict=True):
+        assert all(np.array_equal(p, q) for p, q in zip(x, y, strict=True))
 
 
 # -- the bundled examples with the real model ------------------------------------------------

@@ -142,9 +142,11 @@ class _Story:
     # one dot product
     embedding_sum: np.ndarray | None = None
     unembedded: int = 0  # members without an embedding (lazy assigner): not in embedding_sum
-    # caches, dropped whenever membership changes: the members' weighted entries as one
-    # array each (keys, weights, namespace), and the story as one clustering unit
-    _flat: FlatTerms | None = None
+    # the members' weighted entries summed per key (keys ascending, sums), over the members
+    # listed in ``_summed`` (a prefix of ``members`` while it is valid: see ``_story_sums``)
+    _sums: tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]] | None = None
+    _summed: list[str] = field(default_factory=list)
+    # cache, dropped whenever membership changes: the story as one clustering unit
     _node: tuple[np.ndarray, FlatTerms] | None = None
 
     def add_embedding(self, embedding: np.ndarray | None) -> None:
@@ -161,7 +163,6 @@ class _Story:
             self.embedding_sum = self.embedding_sum - member.embedding.astype(np.float64)
 
     def changed(self) -> None:
-        self._flat = None
         self._node = None
 
     def embedding_bound(self) -> float:
@@ -270,8 +271,6 @@ class StoryAssigner:
         self._positive_index = np.array([NAMESPACES.index(ns) for ns in self._positive],
                                         dtype=np.intp)
         self.stats = TermStatistics()
-        # the new article's weights by key (column * SPACES + namespace), zero elsewhere
-        self._scratch = np.zeros(0, dtype=np.float64)
         self._slots = np.zeros(0, dtype=np.int32)  # signal_matrix's scratch, any content
         self.members: dict[int, _Member] = {}  # seq -> member
         self.by_article: dict[str, int] = {}  # article id -> seq
@@ -503,14 +502,41 @@ class StoryAssigner:
         """Every key of a weighted entry is below this (the scratch vectors' length)."""
         return SPACES * self.stats.capacity
 
-    def _story_flat(self, story: _Story) -> FlatTerms:
-        """The weighted entries of all the story's members, one array each."""
-        if story._flat is None:
-            members = [self.members[self.by_article[a]] for a in story.members]
-            story._flat = (np.concatenate([m.keys for m in members]),
-                           np.concatenate([m.weighted.weights for m in members]),
-                           np.concatenate([m.weighted.namespace for m in members]))
-        return story._flat
+    def _story_sums(self, story: _Story
+                    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """The weighted entries of all the story's members summed per key: keys ascending and
+        their sums, each sum added up in the members' order (arrival). Kept between calls: a
+        story that only gained later members since adds theirs to the kept sums, which gives
+        the same floating-point sums as adding up all members again (each key's sum is a
+        left-to-right sum over the members either way); any other change adds up again."""
+        members = story.members
+        covered = story._summed
+        if story._sums is not None and members[:len(covered)] == covered:
+            if len(covered) == len(members):
+                return story._sums
+            keys, sums = story._sums
+            for article_id in members[len(covered):]:
+                m = self.members[self.by_article[article_id]]
+                order = np.argsort(m.keys, kind="stable")
+                new_keys, new_weights = m.keys[order], m.weighted.weights[order]
+                at = np.searchsorted(keys, new_keys)
+                inside = at < keys.size
+                found = inside.copy()
+                found[inside] = keys[at[inside]] == new_keys[inside]
+                sums = sums.copy()
+                sums[at[found]] += new_weights[found]
+                fresh = ~found
+                keys = np.insert(keys, at[fresh], new_keys[fresh])
+                sums = np.insert(sums, at[fresh], new_weights[fresh])
+        else:
+            entries = [self.members[self.by_article[a]] for a in members]
+            keys, inverse = np.unique(np.concatenate([m.keys for m in entries]),
+                                      return_inverse=True)
+            sums = np.bincount(inverse, weights=np.concatenate(
+                [m.weighted.weights for m in entries]), minlength=keys.size).astype(np.float64)
+        story._sums = (keys, sums)
+        story._summed = list(members)
+        return story._sums
 
     def _story_node(self, story: _Story) -> tuple[np.ndarray, FlatTerms]:
         """The story as one clustering unit: its mean embedding and mean sparse vectors (at
@@ -519,9 +545,7 @@ class StoryAssigner:
         if story._node is None:
             n = len(story.members)
             assert story.embedding_sum is not None
-            keys, weights, _ = self._story_flat(story)
-            unique, inverse = np.unique(keys, return_inverse=True)
-            sums = np.bincount(inverse, weights=weights)
+            unique, sums = self._story_sums(story)
             namespace = unique % SPACES
             order = np.lexsort((self.stats.terms_of(unique // SPACES), -sums, namespace))
             unique, sums, namespace = unique[order], sums[order], namespace[order]
@@ -543,18 +567,18 @@ class StoryAssigner:
         out = np.zeros((len(stories), SPACES + 1), dtype=np.float64)
         if not stories:
             return out
-        if self._scratch.size < self._keys_bound():
-            self._scratch = np.zeros(self._keys_bound(), dtype=np.float64)
-        scratch = self._scratch
-        scratch[new.keys] = new.weighted.weights
-        flats = [self._story_flat(story) for story in stories]
-        keys = np.concatenate([f[0] for f in flats])
-        weights = np.concatenate([f[1] for f in flats])
-        labels = np.concatenate([f[2] + SPACES * i for i, f in enumerate(flats)])
-        products = weights * scratch[keys]
-        scratch[new.keys] = 0.0
-        out[:, 1:] = np.bincount(labels, weights=products,
-                                 minlength=SPACES * len(stories)).reshape(-1, SPACES)
+        # each story's sums are read where its keys meet the new article's; the products are
+        # added up in the order of the article's entries, which does not depend on how the
+        # window numbered its columns (a restored window numbers them otherwise)
+        keys, weights, namespace = new.keys, new.weighted.weights, new.weighted.namespace
+        for i, story in enumerate(stories):
+            story_keys, sums = self._story_sums(story)
+            if not story_keys.size:
+                continue
+            at = np.minimum(np.searchsorted(story_keys, keys), story_keys.size - 1)
+            hit = story_keys[at] == keys
+            out[i, 1:] = np.bincount(namespace[hit], weights=weights[hit] * sums[at[hit]],
+                                     minlength=SPACES)
         if embedding:
             assert new.embedding is not None
             for i, story in enumerate(stories):

@@ -81,13 +81,22 @@ def flat_terms(node: NodeVectors) -> FlatTerms:
     return np.concatenate(keys), np.concatenate(weights), np.concatenate(namespace)
 
 
+#: signal_matrix multiplies dense blocks (BLAS) while units x distinct keys stays below this,
+#: a sparse product above it (a dense matrix of this many float64 is 32 MB)
+DENSE_LIMIT = 4_000_000
+
+
 def signal_matrix(embeddings: npt.NDArray[np.float64], terms: Sequence[FlatTerms],
                   slots: npt.NDArray[np.int32] | None = None) -> npt.NDArray[np.float64]:
     """(n, n, len(FEATURES)) mean signals between every two of n units, from their embeddings
-    (n, d) and their flat sparse terms: one sparse product for every namespace at once (the
-    rows are (unit, namespace) pairs and a key belongs to one namespace, so only the blocks
-    of one namespace are filled). ``slots``: scratch space longer than the largest key,
-    any content (the keys are then numbered without sorting them)."""
+    (n, d) and their flat sparse terms. A key belongs to one namespace, so each namespace's
+    signals are the Gram matrix of the units' weights over that namespace's keys: one dense
+    product per namespace over the keys the units hold (a few units with a few thousand keys
+    is the usual re-clustering, where a sparse product spent most of its time setting up),
+    or one sparse product for all namespaces when the dense blocks would be large (the rows
+    are then (unit, namespace) pairs, and only the blocks of one namespace are filled).
+    ``slots``: scratch space longer than the largest key, any content (the keys are then
+    numbered without sorting them)."""
     n = len(terms)
     spaces = len(NAMESPACES)
     out = np.zeros((n, n, len(FEATURES)), dtype=np.float64)
@@ -95,6 +104,42 @@ def signal_matrix(embeddings: npt.NDArray[np.float64], terms: Sequence[FlatTerms
     sizes = [t[0].size for t in terms]
     if not sum(sizes):
         return out
+    keys = np.concatenate([t[0] for t in terms])
+    weights = np.concatenate([t[1] for t in terms])
+    if slots is None:
+        unique, columns = np.unique(keys, return_inverse=True)
+        width = unique.size
+    else:
+        # number the distinct keys: each entry finds the last entry of its key, and those
+        # last entries are numbered in order
+        position = np.arange(keys.size, dtype=np.int32)
+        slots[keys] = position
+        last = slots[keys]
+        number = np.cumsum(last == position) - 1
+        columns = number[last]
+        width = int(number[-1]) + 1
+    if n * width <= DENSE_LIMIT:
+        # columns renumbered namespace by namespace, so each namespace is one block
+        namespace = np.empty(width, dtype=np.int64)
+        namespace[columns] = keys % spaces
+        order = np.argsort(namespace, kind="stable")
+        rank = np.empty(width, dtype=np.int64)
+        rank[order] = np.arange(width)
+        dense = np.zeros((n, width), dtype=np.float64)
+        dense[np.repeat(np.arange(n), sizes), rank[columns]] = weights
+        bounds = np.searchsorted(namespace[order], np.arange(spaces + 1)).tolist()
+        for k in range(spaces):
+            if bounds[k + 1] > bounds[k]:
+                block = dense[:, bounds[k]:bounds[k + 1]]
+                out[:, :, 1 + k] = block @ block.T
+        return out
+    rows = np.concatenate([t[2] + spaces * i for i, t in enumerate(terms)])
+    indptr = np.zeros(n * spaces + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n * spaces), out=indptr[1:])
+    matrix = sparse.csr_matrix((weights, columns, indptr), shape=(n * spaces, width))
+    gram = (matrix @ matrix.T).toarray().reshape(n, spaces, n, spaces)
+    out[:, :, 1:] = gram.diagonal(axis1=1, axis2=3)
+    return out
     keys = np.concatenate([t[0] for t in terms])
     weights = np.concatenate([t[1] for t in terms])
     rows = np.concatenate([t[2] + spaces * i for i, t in enumerate(terms)])
