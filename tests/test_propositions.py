@@ -54,6 +54,27 @@ def test_coordinated_predicates_and_reporting_frames_split(splitter, analyzer) -
     assert "he would repay the money soon" in found
 
 
+def test_participial_clauses_are_claims_of_their_own(splitter, analyzer) -> None:  # type: ignore[no-untyped-def]
+    text = ("Farenthold was sued by his former aide in 2014, alleging a hostile work "
+            "environment, gender discrimination and retaliation.\n"
+            "Hunter is a five-term congressman representing San Diego County.")
+    analysis = analyzer.analyze(make_article(text))
+    props = [p for p in splitter.split([analysis])[0] if p.claim.field == "text"]
+    words = [analysis.article.claim_text(p.claim) for p in props]
+    assert "Farenthold was sued by his former aide in 2014" in words
+    alleging = "alleging a hostile work environment, gender discrimination and retaliation"
+    assert alleging in words
+    # read with the subject of the clause it hangs from, or the noun it describes
+    assert props[words.index(alleging)].text == f"Farenthold {alleging}"
+    assert "representing San Diego County" in words
+    assert props[words.index("representing San Diego County")].text.endswith(
+        "congressman representing San Diego County")
+    # a participle that is not set off by a comma stays in its clause
+    assert texts(splitter, analyzer, "The senator left the hearing early citing a family "
+                 "emergency at home.") == [
+        "The senator left the hearing early citing a family emergency at home"]
+
+
 def test_short_clauses_stay_whole(splitter, analyzer) -> None:  # type: ignore[no-untyped-def]
     assert texts(splitter, analyzer, "He came and she left after the meeting ended.") == [
         "He came and she left after the meeting ended"]

@@ -6,6 +6,9 @@ A sentence is cut at the heads of clauses that state a fact of their own:
 - relative clauses ("Farenthold, *who used $84,000 in taxpayer funds*, resigned"),
 - appositives of three words or more ("Lauren Greene, *his former communications director*"),
 - adverbial clauses with their own subject ("*after reports emerged that* …"),
+- participles set off by a comma, read with the subject of the clause they hang from
+  ("Farenthold was sued in 2014, *alleging gender discrimination*"), and participles that
+  describe a noun ("a congressman *representing San Diego County*"),
 - what a reporting frame reports, when the frame itself says something (a date, a venue, a
   medium): "Farenthold said in a statement on Friday | that he would leave".
 
@@ -108,13 +111,35 @@ def _is_clause_head(token: Any) -> bool:
         return set_off and token.head.dep_ != "ROOT" and sum(
             1 for t in token.subtree if not t.is_punct) >= MIN_APPOSITIVE_WORDS
     if dep == "advcl":
-        return any(c.dep_ in ("nsubj", "nsubjpass") for c in token.children)
+        if any(c.dep_ in ("nsubj", "nsubjpass") for c in token.children):
+            return True
+        # a participle set off by a comma states a fact of the main clause's subject:
+        # "..., alleging gender discrimination", "..., calling the statement accurate"
+        return _participle(token) and _set_off(token)
+    if dep == "acl":
+        # a participle describing a noun: "a congressman representing San Diego County",
+        # "a letter sent to Rosenstein on Aug. 6"
+        return _participle(token)
     if dep == "ccomp":
         # what a reporting frame reports, when the frame says more than "X said"
         frame = [t for t in token.head.subtree if not t.is_punct and t not in set(token.subtree)]
         reported = [t for t in token.subtree if not t.is_punct]
         return len(frame) >= MIN_WORDS + 1 and len(reported) >= MIN_REPORTED_WORDS
     return False
+
+
+def _participle(token: Any) -> bool:
+    return token.tag_ in ("VBG", "VBN") and token.pos_ == "VERB"
+
+
+def _set_off(token: Any) -> bool:
+    first = token.left_edge
+    return first.i > 0 and first.nbor(-1).text in (",", "(", "—", "–")
+
+
+def _subject(token: Any) -> Any | None:
+    """The subject of the clause ``token`` heads, when it has one of its own."""
+    return next((c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")), None)
 
 
 def _inside_quotes(sentence: str) -> list[tuple[int, int]]:
@@ -178,6 +203,17 @@ def split_parsed(doc: Any, offset: int) -> list[Part]:
         if words < MIN_WORDS:
             for child in [i for i in owned if doc[i].dep_ == "conj" and doc[i].head.i == h]:
                 owned[h].extend(owned.pop(child))
+    # a participle gives its words back when cutting it leaves the clause it hangs from too
+    # short to state anything ("A poll | released this month by ... | found")
+    for h in sorted((i for i in owned if doc[i].dep_ in ("acl", "advcl")
+                     and _subject(doc[i]) is None), key=lambda i: _depth(doc[i]), reverse=True):
+        parent = owner(doc[h].head)
+        if parent == h or parent not in owned:
+            continue
+        words = sum(1 for t in owned[parent] if not t.is_punct and t.dep_ not in _TRIM_DEPS)
+        if words < MIN_WORDS:
+            heads.discard(h)
+            owned[parent].extend(owned.pop(h))
     parts = []
     for h, tokens in sorted(owned.items(), key=lambda kv: min(t.i for t in kv[1])):
         tokens = sorted(tokens, key=lambda t: t.i)
@@ -198,8 +234,14 @@ def split_parsed(doc: Any, offset: int) -> list[Part]:
                 ranges.append((start, end))
         head = doc[h]
         anchor = None
-        if head.dep_ in ("relcl", "appos") and head.head.i != head.i:
+        noun = None
+        if head.dep_ in ("relcl", "appos", "acl") and head.head.i != head.i:
             noun = head.head
+        elif head.dep_ == "advcl" and _subject(head) is None and head.head.i != head.i:
+            noun = _subject(head.head)  # the participle's implied subject
+            if noun is not None and noun.i in {t.i for t in tokens}:
+                noun = None
+        if noun is not None:
             left = min([noun.i, *[c.i for c in noun.lefts
                                   if c.dep_ in ("compound", "amod", "nmod", "poss")]])
             anchor = (offset + doc[left].idx, offset + noun.idx + len(noun.text))
