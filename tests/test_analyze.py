@@ -139,6 +139,16 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
          'Ocasio-Cortez spoke on Friday.\nOn Saturday, Ocasio-Cortez tweeted a vow to '
          'support Tlaib.\n\u201cI got your back,\u201d she tweeted.',
          ["Trump", "Alexandria Ocasio-Cortez"]),
+        # a cue-less quotation opening the sentence after a quote whose cue is long continues
+        # that quote; one in the middle of a sentence of its own does not
+        ('\u201cI don\u2019t really like that kind of language,\u201d Representative Jerrold '
+         'Nadler, Democrat of New York and the chairman of the House Judiciary Committee, '
+         'where any impeachment inquiry must begin, said on CNN.\n\u201cBut more to the '
+         'point, I disagree with what she said.\u201d', ["Jerrold Nadler", "Jerrold Nadler"]),
+        ('"We will appeal," Walsh said on Tuesday after a long hearing at the federal court '
+         'in the northern district of the state.\nIt came as the board, in a letter to the '
+         'mayor, called the ruling "a disgrace to the city and its people."',
+         ["Walsh", None]),
         # an inverted cue opening the line, which the parser reads as one name
         ('Robert Gibbs spoke to reporters.\nAdded Gibbs: "Who on earth thinks that this is '
          'somehow going to be a better agreement?"', ["Robert Gibbs"]),

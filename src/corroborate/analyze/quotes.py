@@ -241,6 +241,7 @@ def extract_quotes_and_attributions(
 
     quote_speaker: dict[int, tuple[SourceInfo, str, bool] | None] = {}
     last_quote_end = -1
+    last_quote_sentence = -1
     last_quote_info: tuple[SourceInfo, str] | None = None
 
     for sent_index, sent in enumerate(sentences):
@@ -280,7 +281,11 @@ def extract_quotes_and_attributions(
                     used_verbs.add(verb.i)
                 quote_speaker[span.start] = (info, cue, True)
                 context.remember(info, cue, sent_index)
-            elif last_quote_info is not None and _continues(text, last_quote_end, span.open):
+            elif last_quote_info is not None and (
+                    _continues(text, last_quote_end, span.open)
+                    or (not text[sent.start_char : span.open].strip()
+                        and _next_sentence(text, last_quote_sentence, sent_index,
+                                           last_quote_end, span.open))):
                 info, _cue = last_quote_info
                 quote_speaker[span.start] = (info, _cue, False)
             else:
@@ -289,6 +294,7 @@ def extract_quotes_and_attributions(
             if resolved is not None:
                 last_quote_info = (resolved[0], resolved[1])
             last_quote_end = span.close
+            last_quote_sentence = sentence_of(max(span.start, span.close - 1))
 
         # 3. Reporting verbs not used for a quote report a statement: attributions.
         for _offset, info, cue, verb in cue_infos:
@@ -591,6 +597,19 @@ def _continues(text: str, previous_close: int, open_at: int) -> bool:
         return False
     between = text[previous_close:open_at]
     return between.count("\n\n") + between.count("\n") <= 2 and len(between.strip()) <= 120
+
+
+def _next_sentence(text: str, previous_sentence: int, sentence: int, previous_close: int,
+                   open_at: int) -> bool:
+    """A quote with no cue that opens its sentence also continues the previous quote when that
+    sentence comes right after the quote's, in the next paragraph at most: what lies between is the
+    previous quote's own cue, however long ('"...," Representative Jerrold Nadler, Democrat
+    of New York and the chairman of the House Judiciary Committee, said on CNN. / "But more
+    to the point, ..."')."""
+    if previous_sentence < 0 or sentence != previous_sentence + 1:
+        return False
+    between = text[previous_close:open_at]
+    return between.count("\n") <= 2 and not between.rstrip().endswith(":")
 
 
 def _attribution(info: SourceInfo, cue: str, sentence: int) -> Attribution:
