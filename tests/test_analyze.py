@@ -149,6 +149,11 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
          'in the northern district of the state.\nIt came as the board, in a letter to the '
          'mayor, called the ruling "a disgrace to the city and its people."',
          ["Walsh", None]),
+        # the parser leaves the reporting verb without a subject ("Pacelle" read as
+        # coordinated with "Twitter"): the person named right before it, past an appositive
+        ('In a post to Twitter, Wayne Pacelle, the CEO of The Humane Society of the United '
+         'States, said he was \u201cgrateful\u201d that Trump would reconsider.',
+         ["Wayne Pacelle"]),
         # an inverted cue opening the line, which the parser reads as one name
         ('Robert Gibbs spoke to reporters.\nAdded Gibbs: "Who on earth thinks that this is '
          'somehow going to be a better agreement?"', ["Robert Gibbs"]),

@@ -440,6 +440,10 @@ def _verb_source(verb: Any, full_names: dict[str, str]) -> tuple[SourceInfo | No
     if subject is None or subject.dep_ == "nsubjpass":
         agent = _agent(verb)
         if agent is None:
+            named = _person_before_verb(verb) if subject is None else None
+            if named is not None:
+                info = classify(list(named), full_names=full_names)
+                return (None, "") if info is None else (info, _cue_text(verb))
             return None, ""
         # "News of the conversation was first reported by Greg Sargent"
         info = classify(phrase_tokens(agent), full_names=full_names)
@@ -471,6 +475,27 @@ _DEFINITE_ORG = re.compile(
     r"^the (?:company|firm|group|carmaker|automaker|airline|lender|retailer|insurer|"
     r"manufacturer|chipmaker|startup|conglomerate|operator|utility|miner|producer|club|team)$",
     re.IGNORECASE)
+
+
+#: what may lie between a person's name and a reporting verb the parser left without a
+#: subject: nothing, or one phrase set off by commas ("Wayne Pacelle, the CEO of ..., said")
+_NAME_TO_VERB = re.compile(r"\s*(?:,[^,]+,)?\s*")
+
+
+def _person_before_verb(verb: Any) -> Any | None:
+    """The person named right before a reporting verb that has no subject in the parse (a
+    misparse: "In a post to Twitter, Wayne Pacelle, the CEO of ..., said" reads "Pacelle" as
+    coordinated with "Twitter"): the nearest person entity of the sentence before the verb,
+    when nothing but a phrase set off by commas separates the two."""
+    sentence = verb.sent
+    before = [e for e in verb.doc.ents if e.label_ == "PERSON"
+              and sentence.start <= e.start and e.end <= verb.i]
+    if not before:
+        return None
+    name = before[-1]
+    if not _NAME_TO_VERB.fullmatch(verb.doc[name.end : verb.i].text):
+        return None
+    return name
 
 
 def _resolve_definite(info: SourceInfo, subject: Any) -> SourceInfo:
