@@ -154,6 +154,9 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
         ('In a post to Twitter, Wayne Pacelle, the CEO of The Humane Society of the United '
          'States, said he was \u201cgrateful\u201d that Trump would reconsider.',
          ["Wayne Pacelle"]),
+        # a reporting participle speaks for the subject of the clause it hangs from
+        ('President Obama criticized Congress on Wednesday, saying: "They have time to do '
+         'it."', ["Obama"]),
         # an inverted cue opening the line, which the parser reads as one name
         ('Robert Gibbs spoke to reporters.\nAdded Gibbs: "Who on earth thinks that this is '
          'somehow going to be a better agreement?"', ["Robert Gibbs"]),

@@ -251,9 +251,16 @@ def extract_quotes_and_attributions(
         according = [t for t in sent if t.lower_ == "according" and not _inside(t, speech)
                      and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to"]
         cue_infos: list[tuple[int, SourceInfo, str, Any]] = []
+        # participles reporting for the subject of the clause they hang from ("Trump
+        # responded on Twitter, writing: “...”"): cues of quotations only, never attributions
+        participle_cues: list[tuple[int, SourceInfo, str, Any]] = []
         for verb in verbs:
             info, cue = _verb_source(verb, full_names)
             if info is None:
+                implied = _participle_source(verb, full_names)
+                if implied is not None:
+                    participle_cues.append((verb.idx, context.resolve(implied),
+                                            _cue_text(verb), verb))
                 continue
             cue_infos.append((verb.idx, context.resolve(info), cue, verb))
         for acc in according:
@@ -274,7 +281,8 @@ def extract_quotes_and_attributions(
                     info, cue = _verb_source(verb, full_names)
                     if info is not None:
                         candidates.append((verb.idx, context.resolve(info), cue, verb))
-            chosen = _nearest(span, candidates) or _inverted_cue(text, span, full_names)
+            chosen = (_nearest(span, candidates) or _inverted_cue(text, span, full_names)
+                      or _participle_cue(text, span, participle_cues))
             if chosen is not None:
                 _, info, cue, verb = chosen
                 if verb is not None:
@@ -496,6 +504,41 @@ def _person_before_verb(verb: Any) -> Any | None:
     if not _NAME_TO_VERB.fullmatch(verb.doc[name.end : verb.i].text):
         return None
     return name
+
+
+def _participle_source(verb: Any, full_names: dict[str, str]) -> SourceInfo | None:
+    """The implied speaker of a reporting participle without a subject of its own: the
+    subject of the clause it hangs from ("Trump appeared to respond ..., writing:")."""
+    if verb.tag_ != "VBG" or verb.dep_ not in {"advcl", "xcomp", "conj"}:
+        return None
+    if _subject(verb) is not None or _agent(verb) is not None:
+        return None
+    head = verb.head
+    while head.dep_ == "xcomp" and head.head.i != head.i:
+        head = head.head  # "appeared to respond": the subject of "appeared"
+    if head.dep_ in {"ccomp", "relcl", "acl"}:
+        return None  # inside what is reported or described: its subject is not the speaker
+    subject = _subject(head)
+    if subject is None or subject.dep_ != "nsubj":
+        return None
+    return classify(phrase_tokens(subject), full_names=full_names)
+
+
+#: what may lie between a reporting participle and the quotation it introduces
+_PARTICIPLE_TO_QUOTE = re.compile(r"\s*(?:[:,]|,?\s*that)?\s*")
+
+
+def _participle_cue(text: str, span: QuoteSpan,
+                    cues: list[tuple[int, SourceInfo, str, Any]]
+                    ) -> tuple[int, SourceInfo, str, Any] | None:
+    """A participle cue directly before the quotation ("writing: “...”", "saying that
+    “...”"), for a quotation with no other cue."""
+    for cue in cues:
+        verb = cue[3]
+        end = verb.idx + len(verb.text)
+        if end <= span.open and _PARTICIPLE_TO_QUOTE.fullmatch(text[end : span.open]):
+            return cue
+    return None
 
 
 def _resolve_definite(info: SourceInfo, subject: Any) -> SourceInfo:
