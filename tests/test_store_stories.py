@@ -774,3 +774,38 @@ def test_a_marker_of_another_recipe_asks_for_a_recluster(
     recluster(store, hashing_features)  # weighs every article anew, by this recipe
     assert partition(membership(store)) == before
     StoryBook(store)  # restores again
+
+
+def test_a_marker_of_other_unicode_tables_asks_for_a_recluster(
+        store: Store, example_articles: list[Article]) -> None:
+    """Terms made again from the text depend on the Unicode tables of the Python that makes
+    them: a marker names the version it was written with, and a window written under other
+    tables is not restored as if nothing had changed."""
+    from corroborate.stories.features import (
+        TERMS_RECIPE,
+        UNICODE_VERSION,
+        from_text_marker,
+        marker_recipe,
+        marker_unicode,
+    )
+
+    marker = from_text_marker()
+    assert marker_recipe(marker) == TERMS_RECIPE and marker_unicode(marker) == UNICODE_VERSION
+    book = StoryBook(store)
+    for article, item in zip(example_articles, hashing_features(example_articles), strict=True):
+        book.add(article, None, item)
+    rows = store.conn.execute("SELECT terms FROM story_features").fetchall()
+    assert rows and all(bytes(r[0]) == marker for r in rows)
+    before = partition(membership(store))
+    with store.atomic() as tx:  # as a Python with other Unicode tables wrote them
+        tx.execute("UPDATE story_features SET terms = ?",
+                   (from_text_marker(unicode="0.0.1"),))
+    with pytest.raises(StoreError, match=r"Unicode 0\.0\.1.*corroborate recluster"):
+        StoryBook(store)
+    # a marker written before the version was recorded restores as before
+    with store.atomic() as tx:
+        tx.execute("UPDATE story_features SET terms = ?", (from_text_marker(unicode=None),))
+    assert marker_unicode(from_text_marker(unicode=None)) is None
+    restored = StoryBook(store)
+    assert restored.assigner.stats.df == book.assigner.stats.df
+    assert partition(membership(store)) == before

@@ -24,12 +24,14 @@ from corroborate.stories import (
 )
 from corroborate.stories.features import (
     TERMS_RECIPE,
+    UNICODE_VERSION,
     features_from_bytes,
     features_from_json,
     features_from_text,
     features_to_bytes,
     from_text_marker,
     marker_recipe,
+    marker_unicode,
     text_digest,
 )
 
@@ -206,6 +208,13 @@ def _features_from_row(row: sqlite3.Row, *, any_recipe: bool = False) -> StoryFe
                 f"the story features of article {row['article_id']} were made by the term "
                 f"recipe {recipe!r}, this version makes {TERMS_RECIPE!r}: the stories' window "
                 "cannot be restored as it was; run `corroborate recluster` on this database")
+        unicode = marker_unicode(terms)
+        if unicode is not None and unicode != UNICODE_VERSION and not any_recipe:
+            raise StoreError(
+                f"the story features of article {row['article_id']} were made with the "
+                f"Unicode {unicode} tables, this Python has Unicode {UNICODE_VERSION}: terms "
+                "made again from the text may differ, so the stories' window cannot be "
+                "restored as it was; run `corroborate recluster` on this database")
         return features_from_text(row["article_id"], embedding, row["title"], row["text"],
                                   row["day"])
     if isinstance(terms, bytes):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -435,15 +436,37 @@ _PACKED_V1 = b"\x01"
 _FROM_TEXT = b"\x02"
 
 
-def from_text_marker(recipe: str = TERMS_RECIPE) -> bytes:
+#: the version of the Unicode tables the terms are made with (``str.lower``, ``\w``): a
+#: Python with other tables may make other terms from the same text
+UNICODE_VERSION = unicodedata.unidata_version
+#: between the recipe's name and the Unicode version in a marker
+_MARKER_SEPARATOR = "\x1f"
+
+
+def from_text_marker(recipe: str = TERMS_RECIPE, unicode: str | None = UNICODE_VERSION
+                     ) -> bytes:
     """What the database stores in place of terms made by ``recipe`` from the article's
-    title and text: they are made again from the stored text when read."""
-    return _FROM_TEXT + recipe.encode("ascii")
+    title and text, with the Unicode tables of ``unicode``: they are made again from the
+    stored text when read. (Markers written before the version was recorded hold the
+    recipe's name alone: ``unicode=None``.)"""
+    body = recipe if unicode is None else f"{recipe}{_MARKER_SEPARATOR}{unicode}"
+    return _FROM_TEXT + body.encode("ascii")
 
 
 def marker_recipe(data: bytes) -> str | None:
     """The recipe a stored marker names, or None when ``data`` holds terms, not a marker."""
-    return data[1:].decode("ascii") if data.startswith(_FROM_TEXT) else None
+    if not data.startswith(_FROM_TEXT):
+        return None
+    return data[1:].decode("ascii").partition(_MARKER_SEPARATOR)[0]
+
+
+def marker_unicode(data: bytes) -> str | None:
+    """The Unicode version a stored marker names; None for a marker written before the
+    version was recorded (or for terms, not a marker)."""
+    if not data.startswith(_FROM_TEXT):
+        return None
+    _, separator, version = data[1:].decode("ascii").partition(_MARKER_SEPARATOR)
+    return version if separator else None
 
 
 def features_from_text(article_id: str, embedding: FloatArray, title: str, text: str,
