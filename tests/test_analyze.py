@@ -157,6 +157,9 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
         # a reporting participle speaks for the subject of the clause it hangs from
         ('President Obama criticized Congress on Wednesday, saying: "They have time to do '
          'it."', ["Obama"]),
+        # ... not the person named right before it
+        ('Senator Mary Lane met with John Smith on Monday saying "we have a lot of work to '
+         'do."', ["Mary Lane"]),
         # an inverted cue opening the line, which the parser reads as one name
         ('Robert Gibbs spoke to reporters.\nAdded Gibbs: "Who on earth thinks that this is '
          'somehow going to be a better agreement?"', ["Robert Gibbs"]),

@@ -493,8 +493,10 @@ _NAME_TO_VERB = re.compile(r"\s*(?:,[^,]+,)?\s*")
 def _person_before_verb(verb: Any) -> Any | None:
     """The person named right before a reporting verb that has no subject in the parse (a
     misparse: "In a post to Twitter, Wayne Pacelle, the CEO of ..., said" reads "Pacelle" as
-    coordinated with "Twitter"): the nearest person entity of the sentence before the verb,
-    when nothing but a phrase set off by commas separates the two."""
+    coordinated with "Twitter"): the nearest person entity of the sentence before the main
+    verb, when nothing but a phrase set off by commas separates the two."""
+    if verb.dep_ != "ROOT" or verb.tag_ == "VBG":
+        return None  # a participle speaks for its clause's subject (_participle_source)
     sentence = verb.sent
     before = [e for e in verb.doc.ents if e.label_ == "PERSON"
               and sentence.start <= e.start and e.end <= verb.i]
