@@ -111,7 +111,7 @@ def _is_clause_head(token: Any) -> bool:
         return set_off and token.head.dep_ != "ROOT" and sum(
             1 for t in token.subtree if not t.is_punct) >= MIN_APPOSITIVE_WORDS
     if dep == "advcl":
-        if any(c.dep_ in ("nsubj", "nsubjpass") for c in token.children):
+        if _subject(token) is not None:
             return True
         # a participle set off by a comma states a fact of the main clause's subject:
         # "..., alleging gender discrimination", "..., calling the statement accurate"

@@ -523,8 +523,7 @@ class StoryAssigner:
                 inside = at < keys.size
                 found = inside.copy()
                 found[inside] = keys[at[inside]] == new_keys[inside]
-                sums = sums.copy()
-                sums[at[found]] += new_weights[found]
+                sums[at[found]] += new_weights[found]  # in place: replaced at the end
                 fresh = ~found
                 keys = np.insert(keys, at[fresh], new_keys[fresh])
                 sums = np.insert(sums, at[fresh], new_weights[fresh])

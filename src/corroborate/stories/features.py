@@ -453,20 +453,25 @@ def from_text_marker(recipe: str = TERMS_RECIPE, unicode: str | None = UNICODE_V
     return _FROM_TEXT + body.encode("ascii")
 
 
-def marker_recipe(data: bytes) -> str | None:
-    """The recipe a stored marker names, or None when ``data`` holds terms, not a marker."""
+def _marker_parts(data: bytes) -> tuple[str, str | None] | None:
+    """(recipe, Unicode version or None) of a stored marker; None for terms, not a marker."""
     if not data.startswith(_FROM_TEXT):
         return None
-    return data[1:].decode("ascii").partition(_MARKER_SEPARATOR)[0]
+    recipe, separator, version = data[1:].decode("ascii").partition(_MARKER_SEPARATOR)
+    return recipe, (version if separator else None)
+
+
+def marker_recipe(data: bytes) -> str | None:
+    """The recipe a stored marker names, or None when ``data`` holds terms, not a marker."""
+    parts = _marker_parts(data)
+    return None if parts is None else parts[0]
 
 
 def marker_unicode(data: bytes) -> str | None:
     """The Unicode version a stored marker names; None for a marker written before the
     version was recorded (or for terms, not a marker)."""
-    if not data.startswith(_FROM_TEXT):
-        return None
-    _, separator, version = data[1:].decode("ascii").partition(_MARKER_SEPARATOR)
-    return version if separator else None
+    parts = _marker_parts(data)
+    return None if parts is None else parts[1]
 
 
 def features_from_text(article_id: str, embedding: FloatArray, title: str, text: str,

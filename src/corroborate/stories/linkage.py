@@ -140,27 +140,6 @@ def signal_matrix(embeddings: npt.NDArray[np.float64], terms: Sequence[FlatTerms
     gram = (matrix @ matrix.T).toarray().reshape(n, spaces, n, spaces)
     out[:, :, 1:] = gram.diagonal(axis1=1, axis2=3)
     return out
-    keys = np.concatenate([t[0] for t in terms])
-    weights = np.concatenate([t[1] for t in terms])
-    rows = np.concatenate([t[2] + spaces * i for i, t in enumerate(terms)])
-    if slots is None:
-        unique, columns = np.unique(keys, return_inverse=True)
-        width = unique.size
-    else:
-        # number the distinct keys: each entry finds the last entry of its key, and those
-        # last entries are numbered in order
-        position = np.arange(keys.size, dtype=np.int32)
-        slots[keys] = position
-        last = slots[keys]
-        number = np.cumsum(last == position) - 1
-        columns = number[last]
-        width = int(number[-1]) + 1
-    indptr = np.zeros(n * spaces + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n * spaces), out=indptr[1:])
-    matrix = sparse.csr_matrix((weights, columns, indptr), shape=(n * spaces, width))
-    gram = (matrix @ matrix.T).toarray().reshape(n, spaces, n, spaces)
-    out[:, :, 1:] = gram.diagonal(axis1=1, axis2=3)
-    return out
 
 
 def pairwise_signals(nodes: Sequence[NodeVectors]) -> npt.NDArray[np.float64]:
