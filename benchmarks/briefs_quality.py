@@ -53,6 +53,10 @@ def main() -> int:
     parser.add_argument("--ablation", action="store_true",
                         help="also run the comparer without the support model (the pair "
                              "model's scores alone) and without either (the feature scorer)")
+    parser.add_argument("--adapter", help="score with this pair model file (a "
+                        "pair_model.safetensors being trained) instead of the shipped one")
+    parser.add_argument("--support", help="with this support model file (support_weights.json) "
+                        "instead of the shipped one")
     args = parser.parse_args()
     if not (SHARED / "claims").is_dir():
         print(f"{SHARED / 'claims'} not found: the shared corpus is needed", file=sys.stderr)
@@ -60,6 +64,8 @@ def main() -> int:
 
     from comparer_v1 import Comparer as PeerComparer
     from corroborate.align import Comparer
+    from corroborate.align.pair_model import PairModel
+    from corroborate.align.support import load_support_model
     from corroborate.analyze import Analyzer
     from corroborate.embed import MiniLMEmbedder
     from corroborate.evaluate_briefs import briefs_table, evaluate_briefs, load_gold
@@ -89,7 +95,10 @@ def main() -> int:
             os.chdir(before)
     analyses = list(Analyzer().analyze_many(articles))
     embedder = MiniLMEmbedder()
-    comparers = [Comparer(embedder)]
+    pair_model = (PairModel(args.adapter, precision=embedder.precision, runtime=embedder.runtime)
+                  if args.adapter else None)
+    support = load_support_model(args.support) if args.support else None
+    comparers = [Comparer(embedder, pair_model=pair_model, support=support)]
     if args.ablation:
         comparers.append(Comparer(embedder, pair_model=comparers[0].pair_model,
                                   use_support_model=False))

@@ -73,6 +73,10 @@ def main() -> int:
     parser.add_argument("--dry-run", action="store_true", help="do not write the weights")
     parser.add_argument("--sets", default=",".join(FIT_SETS),
                         help="fitting gold sets under benchmarks/data/claims (default %(default)s)")
+    parser.add_argument("--adapter", help="read pairs with this pair model file instead of the "
+                        "shipped one (a pair_model.safetensors being trained)")
+    parser.add_argument("--out", type=Path, default=OUT,
+                        help="where to write the weights (default: the shipped file)")
     args = parser.parse_args()
     if not (SHARED / "basil").is_dir():
         print(f"{SHARED / 'basil'} not found: the shared corpus is needed", file=sys.stderr)
@@ -96,7 +100,12 @@ def main() -> int:
                 if not isinstance(a, Rejection) and a.metadata.get("id") in wanted]
     analyses = list(Analyzer().analyze_many(articles))
     embedder = MiniLMEmbedder()
-    reader = Comparer(embedder, use_support_model=False)
+    from corroborate.align.pair_model import PairModel
+
+    reader = Comparer(embedder, use_support_model=False,
+                      pair_model=(PairModel(args.adapter, precision=embedder.precision,
+                                            runtime=embedder.runtime)
+                                  if args.adapter else None))
     per_event = [labelled_pairs(reader, g, analyses) for g in golds]
     print(f"{len(golds)} events, {sum(len(y) for _, y in per_event)} candidate pairs, "
           f"{sum(sum(y) for _, y in per_event)} positive", flush=True)
@@ -148,8 +157,8 @@ def main() -> int:
               f"{m['agreed_recall']:.3f} precision {m['agreed_precision']:.3f} single "
               f"{m['single_accuracy']:.3f}")
     if not args.dry_run:
-        OUT.write_text(json.dumps(chosen.to_dict(), indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {OUT}")
+        args.out.write_text(json.dumps(chosen.to_dict(), indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
     return 0
 
 

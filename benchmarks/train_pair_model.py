@@ -55,6 +55,12 @@ class Example:
     para: int = -1  # paraphrase (MSRP's question): 1 yes, 0 no, -1 unknown
 
 
+# claim gold sets (under benchmarks/data/claims) whose pairs train the model: never dev,
+# held-out or examples, which benchmarks/briefs_quality.py reports, nor fit, on which the
+# support model learns how far to trust this model's scores
+GOLD_SETS: tuple[str, ...] = ("tune",)
+
+
 # -- data ------------------------------------------------------------------------------------
 _DETOK = [(re.compile(r" ([,.;:!?%)\]}])"), r"\1"), (re.compile(r"([(\[{$]) "), r"\1"),
           (re.compile(r" (n't|'s|'re|'ve|'ll|'d|'m)\b"), r"\1"),
@@ -329,8 +335,8 @@ def gold_events(paths: list[Path]) -> set[str]:
     return events
 
 
-def build(folds: int, seed: int, cache: Path | None, msrp_negatives: str = "other"
-          ) -> list[Example]:
+def build(folds: int, seed: int, cache: Path | None, msrp_negatives: str = "other",
+          gold_sets: tuple[str, ...] = GOLD_SETS) -> list[Example]:
     if cache is not None and cache.exists():
         return [Example(**json.loads(x)) for x in cache.read_text(encoding="utf-8").splitlines()]
     rng = random.Random(seed)
@@ -338,7 +344,8 @@ def build(folds: int, seed: int, cache: Path | None, msrp_negatives: str = "othe
     data += ecb(rng, 2500, 2500)
     all_gold = (sorted((SHARED / "claims").glob("*.gold.json"))
                 + sorted((ROOT / "benchmarks/data/claims").glob("*/*.gold.json")))
-    tune = sorted((ROOT / "benchmarks/data/claims/tune").glob("*.gold.json"))
+    training_gold = [p for name in gold_sets
+                     for p in sorted((ROOT / "benchmarks/data/claims" / name).glob("*.gold.json"))]
     from corroborate.align.propositions import PropositionSplitter
 
     excluded = gold_events(all_gold)
@@ -346,7 +353,7 @@ def build(folds: int, seed: int, cache: Path | None, msrp_negatives: str = "othe
     props = PropositionSplitter().split(analyses)
     data += synthetic(analyses, props, [e for e in data if e.source == "msrp" and e.para == 1],
                       rng, 6500)
-    data += gold_pairs(tune, rng)
+    data += gold_pairs(training_gold, rng)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_text("\n".join(json.dumps(e.__dict__) for e in data), encoding="utf-8")
@@ -522,6 +529,8 @@ def main() -> int:
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--gold-sets", default=",".join(GOLD_SETS),
+                        help="claim gold sets whose pairs train the model (default %(default)s)")
     parser.add_argument("--msrp-negatives", choices=("unknown", "other"), default="other",
                         help="what an MSRP non-paraphrase teaches the relation head")
     args = parser.parse_args()
@@ -533,9 +542,14 @@ def main() -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     args.work.mkdir(parents=True, exist_ok=True)
+    gold_sets = tuple(name for name in args.gold_sets.split(",") if name)
+    if not set(gold_sets) <= {"tune", "fit2"}:
+        parser.error("--gold-sets: only tune and fit2 train the pair model (dev, held-out and "
+                     "examples are reported; fit calibrates the support model)")
     data = build(args.folds if not args.cv else args.cv, args.seed,
                  args.work / f"pairs-{args.cv or args.folds}-{args.seed}-"
-                             f"{args.msrp_negatives}.jsonl", args.msrp_negatives)
+                             f"{args.msrp_negatives}-{'+'.join(gold_sets)}.jsonl",
+                 args.msrp_negatives, gold_sets)
     counts: dict[str, int] = defaultdict(int)
     for e in data:
         counts[f"{e.source}:{e.label}"] += 1
@@ -556,7 +570,7 @@ def main() -> int:
                                      max_length=args.max_length, seed=args.seed)
         save(args.out / "pair_model.safetensors", head, adapters,
              config(args, "MSRP train, ECB+ sentence pairs train, synthetic BASIL pairs, "
-                          "tune claim gold"))
+                          f"claim gold: {', '.join(gold_sets)}"))
         print(f"wrote {args.out / 'pair_model.safetensors'}")
     return 0
 

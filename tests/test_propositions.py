@@ -54,6 +54,34 @@ def test_coordinated_predicates_and_reporting_frames_split(splitter, analyzer) -
     assert "he would repay the money soon" in found
 
 
+def test_a_quotation_is_cut_from_a_frame_that_says_something(splitter, analyzer) -> None:  # type: ignore[no-untyped-def]
+    found = texts(splitter, analyzer,
+                  "\u201cThis contraband has been heavily trafficked into our state,\u201d "
+                  "Nebraska Attorney General Jon Bruning said at a news conference in Lincoln.")
+    # the venue is a fact of its own; the quoted words are what other outlets quote
+    assert found == ["Nebraska Attorney General Jon Bruning said at a news conference in Lincoln",
+                     "This contraband has been heavily trafficked into our state"]
+    # a frame that says no more than who spoke stays with the quotation, and nothing is cut
+    # inside a quotation
+    found = texts(splitter, analyzer, "\u201cI am not in the censorship business, and we "
+                  "will not change the rules,\u201d Ms. Pelosi said.")
+    assert found == ["I am not in the censorship business, and we will not change the "
+                     "rules,\u201d Ms. Pelosi said"]
+    # the frame keeps no quotation mark that opens what was cut from it, a quotation inside
+    # a clause keeps its closing one
+    found = texts(splitter, analyzer, 'Omori told a regular news conference on Tuesday: "It '
+                  'was not a summit meeting at all."\nThe bank said the market had "normalised '
+                  'significantly".')
+    assert found == ["Omori told a regular news conference on Tuesday",
+                     "It was not a summit meeting at all",
+                     'The bank said the market had "normalised significantly"']
+    # nor does one left with no more than who spoke once its appositive is cut
+    found = texts(splitter, analyzer, "\u201cThe fire spread very quickly because battery cells "
+                  "kept exploding,\u201d said Tomas Hruby, a spokesman for the fire service.")
+    assert found == ["The fire spread very quickly because battery cells kept exploding,"
+                     "\u201d said Tomas Hruby", "a spokesman for the fire service"]
+
+
 def test_participial_clauses_are_claims_of_their_own(splitter, analyzer) -> None:  # type: ignore[no-untyped-def]
     text = ("Farenthold was sued by his former aide in 2014, alleging a hostile work "
             "environment, gender discrimination and retaliation.\n"

@@ -10,7 +10,9 @@ A sentence is cut at the heads of clauses that state a fact of their own:
   ("Farenthold was sued in 2014, *alleging gender discrimination*"), and participles that
   describe a noun ("a congressman *representing San Diego County*"),
 - what a reporting frame reports, when the frame itself says something (a date, a venue, a
-  medium): "Farenthold said in a statement on Friday | that he would leave".
+  medium): "Farenthold said in a statement on Friday | that he would leave", and a quotation
+  the same way ('"We will not pay for the wall," | Pelosi said on Thursday at the Capitol');
+  nothing is cut inside a quotation.
 
 Every token belongs to the nearest clause head above it; a clause with fewer than
 :data:`MIN_WORDS` words goes back to the clause it hangs from. A claim is the span of its
@@ -39,6 +41,9 @@ _WORD = re.compile(r"\w+")
 _QUOTE_CHARS = "\"“”‘’'"
 _TRIM_DEPS = frozenset({"cc", "punct", "mark", "preconj"})
 _CLAUSE_POS = frozenset({"VERB", "AUX"})
+# what a reporting verb's frame says beyond who spoke: to whom, where, when, how
+_FRAME_DETAIL = frozenset({"prep", "dobj", "dative", "npadvmod", "agent", "advcl"})
+_OPENING_QUOTES = "“‘"
 
 # Lines that are page furniture rather than statements.
 _FURNITURE = re.compile(
@@ -128,6 +133,14 @@ def _is_clause_head(token: Any) -> bool:
     return False
 
 
+def _opens(token: Any) -> bool:
+    """Whether a quotation mark opens a quotation (a claim does not end with one)."""
+    if token.text in _OPENING_QUOTES:
+        return True
+    # a straight mark opens where a space (or nothing) comes before it
+    return token.text == '"' and (token.i == 0 or bool(token.doc[token.i - 1].whitespace_))
+
+
 def _participle(token: Any) -> bool:
     return token.tag_ in ("VBG", "VBN") and token.pos_ == "VERB"
 
@@ -175,7 +188,14 @@ def split_parsed(doc: Any, offset: int) -> list[Part]:
     def in_quote(token: Any) -> bool:
         return any(a < token.idx < b for a, b in quoted)
 
-    heads = {t.i for t in doc if _is_clause_head(t) and (t.dep_ == "ROOT" or not in_quote(t))}
+    # no cut inside a quotation, but a quotation a reporting frame reports is cut from the
+    # frame when the frame says something of its own ('"...," she told MSNBC's Joy Reid in a
+    # town hall interview')
+    heads = {t.i for t in doc if _is_clause_head(t)
+             and (t.dep_ == "ROOT" or not in_quote(t)
+                  or (t.dep_ == "ccomp" and not in_quote(t.head)
+                      and any(c.dep_ in _FRAME_DETAIL and not in_quote(c)
+                              for c in t.head.children)))}
 
     def owner(token: Any) -> int:
         while token.i not in heads and token.head.i != token.i:
@@ -197,11 +217,14 @@ def split_parsed(doc: Any, offset: int) -> list[Part]:
         if parent != h:
             owned.setdefault(parent, []).extend(owned.pop(h))
     # a main clause left too short by a coordinated predicate takes it back ("He came and
-    # she left after the meeting ended" stays one claim)
+    # she left after the meeting ended" stays one claim), and so does a reporting frame left
+    # with no more than who spoke once an appositive is cut from it ('"...," said Tomas
+    # Hruby, | a spokesman for the fire service')
     for h in [i for i in owned if doc[i].head.i == i]:
         words = sum(1 for t in owned[h] if not t.is_punct and t.dep_ not in _TRIM_DEPS)
         if words < MIN_WORDS:
-            for child in [i for i in owned if doc[i].dep_ == "conj" and doc[i].head.i == h]:
+            for child in [i for i in owned if doc[i].dep_ in ("conj", "ccomp")
+                          and doc[i].head.i == h]:
                 owned[h].extend(owned.pop(child))
     # a participle gives its words back when cutting it leaves the clause it hangs from too
     # short to state anything ("A poll | released this month by ... | found")
@@ -220,8 +243,17 @@ def split_parsed(doc: Any, offset: int) -> list[Part]:
         while tokens and (tokens[0].is_punct or tokens[0].dep_ in _TRIM_DEPS
                           or tokens[0].is_space):
             tokens = tokens[1:]
+        # marks left after the clause's last word, past a cut (the close of a quotation cut
+        # from its frame), are not the clause's
+        words_at = [n for n, t in enumerate(tokens) if not (t.is_punct or t.is_space)]
+        if words_at:
+            n = words_at[-1]
+            while n + 1 < len(tokens) and tokens[n + 1].i == tokens[n].i + 1:
+                n += 1
+            tokens = tokens[: n + 1]
         while tokens and (tokens[-1].dep_ in ("cc", "preconj", "mark") or tokens[-1].is_space
-                          or (tokens[-1].is_punct and tokens[-1].text not in _QUOTE_CHARS)):
+                          or (tokens[-1].is_punct and (tokens[-1].text not in _QUOTE_CHARS
+                                                       or _opens(tokens[-1])))):
             tokens = tokens[:-1]
         if not tokens:
             continue
