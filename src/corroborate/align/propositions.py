@@ -18,7 +18,9 @@ Every token belongs to the nearest clause head above it; a clause with fewer tha
 :data:`MIN_WORDS` words goes back to the clause it hangs from. A claim is the span of its
 tokens, with ``gaps`` over the tokens of the clauses cut out of it. Relative and appositive
 clauses are read by the models together with the noun they describe (:attr:`Proposition.text`),
-so "who resigned" is compared as "Farenthold who resigned".
+so "who resigned" is compared as "Farenthold who resigned"; where the noun stands just before the
+clause the claim's span starts at it too, so a reader sees "Farenthold, who resigned" and
+"allegations named in the 48-page indictment" rather than a fragment.
 
 Page furniture — datelines and time stamps on their own line, "Updated: …", bylines, photo
 credits, "Read more", share prompts — is never a claim (:func:`is_furniture`).
@@ -171,6 +173,9 @@ class Part:
 
     ranges: tuple[tuple[int, int], ...]
     anchor: tuple[int, int] | None = None
+    # the anchor is the noun the clause describes (shown with the claim when it stands before
+    # it), not the implied subject of a participle, which the parse often gets wrong
+    describes: bool = False
 
 
 def _depth(token: Any) -> int:
@@ -274,10 +279,11 @@ def split_parsed(doc: Any, offset: int) -> list[Part]:
             if noun is not None and noun.i in {t.i for t in tokens}:
                 noun = None
         if noun is not None:
-            left = min([noun.i, *[c.i for c in noun.lefts
+            left = min([noun.i, *[c.left_edge.i for c in noun.lefts
                                   if c.dep_ in ("compound", "amod", "nmod", "poss")]])
             anchor = (offset + doc[left].idx, offset + noun.idx + len(noun.text))
-        parts.append(Part(tuple((offset + a, offset + b) for a, b in ranges), anchor))
+        parts.append(Part(tuple((offset + a, offset + b) for a, b in ranges), anchor,
+                          anchor is not None and head.dep_ != "advcl"))
     return parts
 
 
@@ -346,24 +352,53 @@ class PropositionSplitter:
             analysis = analyses[n]
             text = analysis.article.text
             for part in (_moved(p, start) for p in parsed[k]):
-                ranges = part.ranges
-                gaps = tuple((ranges[k][1], ranges[k + 1][0]) for k in range(len(ranges) - 1))
-                claim = Claim(analysis.article.id, index, ranges[0][0], ranges[-1][1], "text",
-                              gaps)
+                claim = _with_gaps(analysis.article.id, index, part.ranges)
                 words = analysis.article.claim_text(claim)
                 if _words(words) < 2:
                     continue
-                if part.anchor is not None:
-                    words = f"{text[part.anchor[0] : part.anchor[1]]} {words}"
+                anchor = part.anchor
+                if anchor is not None:
+                    # the models read the clause with the noun it describes; a reader sees
+                    # the noun too when it stands before the clause ("allegations | named
+                    # in the 48-page indictment")
+                    words = f"{text[anchor[0] : anchor[1]]} {words}"
+                    begins = part.ranges[0][0]
+                    if part.describes and anchor[1] <= begins and _adjacent(text, anchor[1],
+                                                                            begins):
+                        claim = _with_gaps(analysis.article.id, index,
+                                           _joined(text, (anchor, *part.ranges)))
                 result[n].append(Proposition(claim, words))
         return result
+
+
+def _with_gaps(article_id: str, index: int, ranges: Sequence[tuple[int, int]]) -> Claim:
+    """The claim over ``ranges`` (in text order), with gaps over what lies between them."""
+    gaps = tuple((ranges[k][1], ranges[k + 1][0]) for k in range(len(ranges) - 1))
+    return Claim(article_id, index, ranges[0][0], ranges[-1][1], "text", gaps)
+
+
+def _adjacent(text: str, end: int, start: int) -> bool:
+    """Whether only spaces and commas lie between ``end`` and ``start``."""
+    return not text[end:start].strip(" ,\n\t")
+
+
+def _joined(text: str, ranges: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """``ranges`` with neighbours merged where only spaces and commas lie between them."""
+    out: list[tuple[int, int]] = []
+    for start, end in ranges:
+        if out and _adjacent(text, out[-1][1], start):
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return tuple(out)
 
 
 def _moved(part: Part, offset: int) -> Part:
     """The part of a sentence parsed at offset 0, for the sentence at ``offset``."""
     anchor = part.anchor
     return Part(tuple((offset + a, offset + b) for a, b in part.ranges),
-                None if anchor is None else (offset + anchor[0], offset + anchor[1]))
+                None if anchor is None else (offset + anchor[0], offset + anchor[1]),
+                part.describes)
 
 
 def _same_words(a: str, b: str) -> bool:
