@@ -329,3 +329,45 @@ def test_one_slot_two_values_in_differently_worded_claims(analyzer, comparer) ->
     assert fact.status == "disputed"
     # the other figures of the two lists are other slots: no dispute between them
     assert not any({"3544 USD", "466.3 USD"} <= {v.value for v in d.values} for d in diffs)
+
+
+def test_two_outlets_quoting_one_statement_are_two_sources(analyzer, comparer) -> None:  # type: ignore[no-untyped-def]
+    # each outlet reports the statement in its own frame; the quotation, cut from the frame,
+    # holds no quotation marks of its own, and is still not a copy of the other outlet's
+    statement = ("We will rebuild every single home that the flood destroyed in the valley, "
+                 "and we will start this week")
+    a = analyzer.analyze(make_article(
+        "Floodwater receded across the lower valley on Friday as crews cleared roads blocked "
+        "by mud and fallen trees since the storm.\n"
+        f"\u201c{statement},\u201d Mayor Ana Ruiz told reporters at city hall on Friday.\n"
+        "The regional insurer said it had received more than 2,000 claims by Thursday night.",
+        "Daily Ledger", title="Valley mayor vows to rebuild after flood"))
+    b = analyzer.analyze(make_article(
+        "Residents of Santa Lucia returned to find their houses filled with silt, three days "
+        "after the river burst its banks in the worst flooding in decades.\n"
+        f"\u201c{statement},\u201d Ruiz said in a televised address to residents on Friday "
+        "evening.\nVolunteers handed out drinking water at the central market.",
+        "The Harbour Herald", title="Flood-hit residents return to homes full of silt"))
+    brief = comparer.compare([a, b])
+    quoted = [f for f in brief.facts
+              if any("rebuild every single home" in brief.claim_text(c) for c in f.claims)
+              and len({c.article for c in f.claims}) == 2]
+    assert quoted, [(f.status, [brief.claim_text(c) for c in f.claims]) for f in brief.facts]
+    assert quoted[0].status == "agreed" and quoted[0].independent_sources == 2
+    # the same passage in the outlets' own words (not quoted) is one source: a copy
+    passage = ("Rescue teams reached the last cut-off villages of the valley late on Thursday "
+               "after the river fell by two metres overnight")
+    c = analyzer.analyze(make_article(
+        "Floodwater receded across the lower valley on Friday as crews cleared roads blocked "
+        f"by mud and fallen trees since the storm.\n{passage}, officials said on Friday.",
+        "Daily Ledger", title="Valley mayor vows to rebuild after flood"))
+    d = analyzer.analyze(make_article(
+        "Residents of Santa Lucia returned to find their houses filled with silt, three days "
+        "after the river burst its banks in the worst flooding in decades.\n"
+        f"{passage}, the regional government said.", "The Harbour Herald",
+        title="Flood-hit residents return to homes full of silt"))
+    brief = comparer.compare([c, d])
+    copied = [f for f in brief.facts
+              if any("cut-off villages" in brief.claim_text(x) for x in f.claims)
+              and len({x.article for x in f.claims}) == 2]
+    assert copied and copied[0].independent_sources == 1

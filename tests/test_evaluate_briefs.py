@@ -183,8 +183,9 @@ def test_cli_eval_briefs_on_the_examples(tmp_path: Path) -> None:
 # (2026-12-02): 0.59 / 0.74 / 0.73 in bfloat16, 0.59 / 0.75 / 0.74 in float32; the precision
 # and single-source floors rise with them (0.66 -> 0.70, 0.67 -> 0.70). With a clause shown
 # with the noun it describes (2026-12-03): 0.61 / 0.74 / 0.75 in bfloat16; the recall and
-# single-source floors rise (0.55 -> 0.57, 0.70 -> 0.72).
-FLOORS = {"agreed_recall": 0.57, "agreed_precision": 0.70, "single_accuracy": 0.72,
+# single-source floors rise (0.55 -> 0.57, 0.70 -> 0.72). With two outlets quoting one
+# statement counted as two sources: 0.65 / 0.75 / 0.75; the recall floor rises to 0.60.
+FLOORS = {"agreed_recall": 0.60, "agreed_precision": 0.70, "single_accuracy": 0.72,
           "quote_speakers": 0.88}
 # ... and on the claim gold of the bundled examples (in the repository, so always run):
 # measured 0.60 / 0.80 / 0.62 (26 of 42) in bfloat16 (CPUs with AMX), 0.58 / 0.80 / 0.62 in

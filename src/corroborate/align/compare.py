@@ -666,9 +666,22 @@ def mask_figures(text: str) -> str:
 _QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
 
 
-def _own_words(text: str) -> str:
-    """The text without what it quotes: two outlets quoting one speaker are not copies."""
-    return _QUOTED.sub(" ", text)
+def _own_words(analysis: Analysis, claim: Claim) -> str:
+    """The claim's words without what it quotes: two outlets quoting one speaker are not
+    copies. Quoted words are found by the article's quotations (a claim cut from its
+    reporting frame holds no quotation marks) and by marks left in the claim."""
+    if claim.field != "text":
+        return _QUOTED.sub(" ", analysis.article.claim_text(claim))
+    text = analysis.article.text
+    span = list(text[claim.start : claim.end])
+    for quote in analysis.quotes:
+        for k in range(max(quote.start, claim.start), min(quote.end, claim.end)):
+            span[k - claim.start] = " "
+    kept, cursor = [], claim.start
+    for start, end in (*claim.gaps, (claim.end, claim.end)):
+        kept.append("".join(span[cursor - claim.start : start - claim.start]))
+        cursor = end
+    return _QUOTED.sub(" ", " ".join(kept))
 
 
 def _independent_sources(nodes: Sequence[_Node], members: Sequence[int],
@@ -679,7 +692,7 @@ def _independent_sources(nodes: Sequence[_Node], members: Sequence[int],
     key = {i: nodes[i].source for i in members}
     grams = {}
     for i in members:
-        own = _own_words(by_id[nodes[i].claim.article].article.claim_text(nodes[i].claim))
+        own = _own_words(by_id[nodes[i].claim.article], nodes[i].claim)
         grams[i] = shingles(own) if len(own.split()) >= VERBATIM_MIN_WORDS else frozenset()
     for x, i in enumerate(members):
         for j in members[x + 1 :]:
