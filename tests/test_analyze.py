@@ -163,6 +163,20 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
         # an inverted cue opening the line, which the parser reads as one name
         ('Robert Gibbs spoke to reporters.\nAdded Gibbs: "Who on earth thinks that this is '
          'somehow going to be a better agreement?"', ["Robert Gibbs"]),
+        # a reporting participle the tagger reads as a noun ("writing")
+        ('Trump appeared to respond to Tlaib over Twitter Friday morning, writing: \u201cThey '
+         'only want to impeach me because they know they can\u2019t win in 2020, too much '
+         'success!\u201d', ["Trump"]),
+        # ... or that the parser hangs on what the main clause reports
+        ('In brief remarks, Mr. Obama on Wednesday emphatically disputed that Democrats '
+         'generally feel betrayed by his deal with Congressional Republicans on the tax cuts, '
+         'saying that \u201cthe more who look at it, the more will say this makes '
+         'sense.\u201d', ["Obama"]),
+        # a line ending on a colon after a reporting verb introduces the next line's quotation
+        ('McMahon is one of the Republican Senate candidates.\nRennie wrote:\n"The Blumenthal '
+         'Bombshell comes at the end of more than 2 months of deep research."', ["Rennie"]),
+        ('The governor spoke on Monday.\nThe bill passed:\n"It is a good day," one aide said.',
+         ["one aide"]),
     ],
 )
 def test_speakers_of_pronoun_and_cue_less_quotes(analyzer, text: str,  # type: ignore[no-untyped-def]

@@ -243,6 +243,9 @@ def extract_quotes_and_attributions(
     last_quote_end = -1
     last_quote_sentence = -1
     last_quote_info: tuple[SourceInfo, str] | None = None
+    # a sentence that ends on a colon after a reporting verb ("Rennie wrote:") introduces the
+    # quotation that opens the next one
+    colon_cue: tuple[int, tuple[int, SourceInfo, str, Any]] | None = None
 
     for sent_index, sent in enumerate(sentences):
         sent_quotes = by_sentence.get(sent_index, [])
@@ -283,6 +286,10 @@ def extract_quotes_and_attributions(
                         candidates.append((verb.idx, context.resolve(info), cue, verb))
             chosen = (_nearest(span, candidates) or _inverted_cue(text, span, full_names)
                       or _participle_cue(text, span, participle_cues))
+            if chosen is None and colon_cue is not None and colon_cue[0] == sent_index - 1 \
+                    and not text[sent.start_char : span.open].strip():
+                chosen = colon_cue[1]
+                colon_cue = None
             if chosen is not None:
                 _, info, cue, verb = chosen
                 if verb is not None:
@@ -304,6 +311,11 @@ def extract_quotes_and_attributions(
             last_quote_end = span.close
             last_quote_sentence = sentence_of(max(span.start, span.close - 1))
 
+        introducing = [c for c in cue_infos if c[3] is not None and c[3].i not in used_verbs
+                       and c[3].dep_ == "ROOT"]
+        if introducing and sent.text.rstrip().endswith(":") and not [
+                q for q in sent_quotes if q.open > introducing[-1][3].idx]:
+            colon_cue = (sent_index, introducing[-1])
         # 3. Reporting verbs not used for a quote report a statement: attributions.
         for _offset, info, cue, verb in cue_infos:
             if verb is not None and verb.i in used_verbs:
@@ -511,11 +523,17 @@ def _person_before_verb(verb: Any) -> Any | None:
 def _participle_source(verb: Any, full_names: dict[str, str]) -> SourceInfo | None:
     """The implied speaker of a reporting participle without a subject of its own: the
     subject of the clause it hangs from ("Trump appeared to respond ..., writing:")."""
-    if verb.tag_ != "VBG" or verb.dep_ not in {"advcl", "xcomp", "conj"}:
+    if not (verb.tag_ == "VBG" or _noun_gerund(verb)) or \
+            verb.dep_ not in {"advcl", "xcomp", "conj"}:
         return None
     if _subject(verb) is not None or _agent(verb) is not None:
         return None
     head = verb.head
+    if head.dep_ == "ccomp" and verb.dep_ == "advcl" and _set_off(verb) and \
+            head.head.i != head.i:
+        # a participle set off by a comma after what is reported speaks for the reporter:
+        # "Obama disputed that Democrats feel betrayed ..., saying that “...”"
+        head = head.head
     while head.dep_ == "xcomp" and head.head.i != head.i:
         head = head.head  # "appeared to respond": the subject of "appeared"
     if head.dep_ in {"ccomp", "relcl", "acl"}:
@@ -589,9 +607,27 @@ def _named_appositive(subject: Any) -> Any | None:
 
 
 def _reporting_verbs(tokens: Any, speech: Sequence[QuoteSpan]) -> list[Any]:
-    """Reporting verbs ("said", "told", "quoted") outside quotation marks."""
-    return [t for t in tokens if t.lemma_.lower() in SPEECH_VERBS
-            and t.pos_ in {"VERB", "AUX"} and not _inside(t, speech)]
+    """Reporting verbs ("said", "told", "quoted") outside quotation marks, and reporting
+    participles the tagger read as nouns (", writing: “...”")."""
+    return [t for t in tokens if ((t.lemma_.lower() in SPEECH_VERBS and t.pos_ in {"VERB", "AUX"})
+                                  or _noun_gerund(t)) and not _inside(t, speech)]
+
+
+#: the -ing forms of the reporting verbs ("saying", "writing")
+_GERUNDS = frozenset({v + "ing" for v in SPEECH_VERBS}
+                     | {v[:-1] + "ing" for v in SPEECH_VERBS if v.endswith("e")})
+
+
+def _noun_gerund(token: Any) -> bool:
+    """A reporting participle tagged as a noun: "responded on Twitter, writing: “...”"."""
+    return (token.tag_ == "NN" and token.dep_ == "advcl" and token.lower_ in _GERUNDS
+            and _set_off(token))
+
+
+def _set_off(token: Any) -> bool:
+    """Whether a comma comes right before the phrase ``token`` heads."""
+    first = token.left_edge
+    return bool(first.i > 0 and first.nbor(-1).text == ",")
 
 
 def _outlet_attribution(verb: Any, full_names: dict[str, str], sentence: int
