@@ -135,6 +135,20 @@ def test_characterisation_with_who_said_it(analyzer) -> None:  # type: ignore[no
      '"We\'re gonna impeach him," Tlaib told supporters.', False),
     ('"I am not running for office," he said.',
      '"The bill will pass the Senate next week," he said.', False),
+    # one wording written two ways: a compound, minor words, a spelling, an abbreviation
+    ('"It provides clear, coherent tax-filing guidance for all couples," Lew said.',
+     '"It provides clear, coherent tax filing guidance for all couples," Lew said.', False),
+    ('"I have not violated any rules and regulations of the agency," Lerner said.',
+     '"I have not violated any rules or regulations of the agency," Lerner said.', False),
+    ('"I think this is a big mistake on the part of President Pena," Fox said.',
+     '"I think this is a big mistake on part of President Pena," Fox said.', False),
+    ('"And when your son says, Momma, look, you won," she said.',
+     '"And when your son says, Mama, look, you won," she said.', False),
+    ('"Senator Reid thinks the mosque should be built someplace else," the statement said.',
+     '"Sen. Reid thinks the mosque should be built someplace else," the statement said.', False),
+    # ... but not a word that says something else
+    ('"I am not saying that I will finish the term," LePage said.',
+     '"I am saying that I will finish the term," LePage said.', True),
 ])
 def test_quotations_worded_differently(analyzer, left: str, right: str, differ: bool) -> None:  # type: ignore[no-untyped-def]
     a = analyzer.analyze(make_article(left, "A"))

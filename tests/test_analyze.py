@@ -154,6 +154,11 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
         ('In a post to Twitter, Wayne Pacelle, the CEO of The Humane Society of the United '
          'States, said he was \u201cgrateful\u201d that Trump would reconsider.',
          ["Wayne Pacelle"]),
+        # ... past two such phrases, and then "he said" is that person, not the speaker before
+        ('"We have work to do," Obama said.\nAfter the vote, Rep. Bobby Scott, D-Va., one of '
+         'the nine lawmakers to vote against the resolution, said the nation faces bigger '
+         'problems.\n"Instead of creating jobs, we are debating a motto," he said.',
+         ["Obama", "Bobby Scott"]),
         # a reporting participle speaks for the subject of the clause it hangs from
         ('President Obama criticized Congress on Wednesday, saying: "They have time to do '
          'it."', ["Obama"]),

@@ -496,6 +496,41 @@ def _quoted_words(c: ClaimContext) -> list[tuple[str | None, list[tuple[int, int
     return found
 
 
+# words whose presence or absence does not change what a quotation says ("on the part of" /
+# "on part of", "is being put" / "is put", "rules and regulations" / "rules or regulations",
+# "&" / "and"); negations and pronouns are not among them
+_MINOR_WORDS = frozenset({"the", "a", "an", "and", "or", "of", "to", "in", "on", "at", "for",
+                          "is", "are", "was", "were", "be", "been", "being", "that", "this",
+                          "it", "its", "so", "just", "then"})
+
+
+def _skeleton(word: str) -> str:
+    """The consonants of a word, runs of one letter as one: spellings of one name or word
+    ("Momma" / "Mama", "Muammar" / "Moammar") share it."""
+    return re.sub(r"(.)\1+", r"\1", re.sub(r"[aeiouy]", "", word))
+
+
+def _same_words(a: Sequence[tuple[int, int, str]], b: Sequence[tuple[int, int, str]],
+                text_a: str, text_b: str) -> bool:
+    """Whether words that differ between two quotations of one passage are one wording
+    written two ways: a compound written as one word or two ("tax-filing" / "tax filing"),
+    minor words only, a spelling variant, an abbreviation ("Sen." / "Senator")."""
+    left, right = [w[2] for w in a], [w[2] for w in b]
+    if "".join(left) == "".join(right):
+        return True
+    if all(w in _MINOR_WORDS for w in (*left, *right)):
+        return True
+    if len(left) != 1 or len(right) != 1:
+        return False
+    x, y = left[0], right[0]
+    if min(len(x), len(y)) >= 4 and x[0] == y[0] and \
+            _skeleton(x) == _skeleton(y):
+        return True
+    (short, text), long_word = ((a[0], text_a), y) if len(x) < len(y) else ((b[0], text_b), x)
+    return (len(short[2]) >= 3 and long_word.startswith(short[2])
+            and text[short[1] : short[1] + 1] == ".")
+
+
 def _changed_words(a: Sequence[tuple[int, int, str]], b: Sequence[tuple[int, int, str]],
                    text_a: str, text_b: str) -> bool:
     """True when the quoted words ``a`` and ``b`` are one passage with words changed: they share
@@ -518,7 +553,7 @@ def _changed_words(a: Sequence[tuple[int, int, str]], b: Sequence[tuple[int, int
         return any(mark in span for mark in ("…", "...", "[", "]", "(", ")"))
 
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
+        if tag == "equal" or _same_words(a[i1:i2], b[j1:j2], text_a, text_b):
             continue
         inside = (first.a + first.size <= i1 and i2 <= last.a
                   and first.b + first.size <= j1 and j2 <= last.b)

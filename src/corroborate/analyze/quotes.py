@@ -498,8 +498,9 @@ _DEFINITE_ORG = re.compile(
 
 
 #: what may lie between a person's name and a reporting verb the parser left without a
-#: subject: nothing, or one phrase set off by commas ("Wayne Pacelle, the CEO of ..., said")
-_NAME_TO_VERB = re.compile(r"\s*(?:,[^,]+,)?\s*")
+#: subject: nothing, or one or two phrases set off by commas ("Wayne Pacelle, the CEO of ...,
+#: said", "Rep. Bobby Scott, D-Va., one of the nine lawmakers to vote against it, said")
+_NAME_TO_VERB = re.compile(r"\s*(?:,[^,]+,(?:[^,]+,)?)?\s*")
 
 
 def _person_before_verb(verb: Any) -> Any | None:
