@@ -99,6 +99,24 @@ def test_reference_dates_differ(analyzer) -> None:  # type: ignore[no-untyped-de
     assert not reference_dates_conflict(whole(a), whole(same))
 
 
+def test_a_year_that_names_a_thing_dates_that_thing(analyzer) -> None:  # type: ignore[no-untyped-def]
+    # "the 1996 Defense of Marriage Act" is the act's year, not when the court struck it down
+    a = analyzer.analyze(make_article(
+        "The ruling follows the Supreme Court decision that struck down the 1996 Defense of "
+        "Marriage Act.", published="2013-08-29"))
+    b = analyzer.analyze(make_article(
+        "The Supreme Court overturned a part of the Defense of Marriage Act in 2013.",
+        "Other", published="2013-08-29"))
+    assert date_differences(whole(a), whole(b)) == []
+    # ... and is compared with the year another outlet gives the same thing
+    c = analyzer.analyze(make_article(
+        "The Supreme Court struck down the 1998 Defense of Marriage Act.", "Third",
+        published="2013-08-29"))
+    found = date_differences(whole(a), whole(c))
+    assert found and found[0].label == "year of defense"
+    assert sorted(v.value for v in found[0].values) == ["1996", "1998"]
+
+
 def test_characterisation_with_who_said_it(analyzer) -> None:  # type: ignore[no-untyped-def]
     a = analyzer.analyze(make_article(
         "Seoul called it a one-on-one meeting between the two leaders in Auckland."))

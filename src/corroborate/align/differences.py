@@ -280,12 +280,35 @@ def _is_reference(text: str, start: int) -> bool:
         "since")
 
 
+_YEAR_BEFORE_NOUN = re.compile(r"\d{4}\s+[A-Za-z]")
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|his|her|their|its|our|this|that)\s+$",
+                                re.IGNORECASE)
+
+
+def _date_role(text: str, start: int, end: int) -> str:
+    """What a date dates in its claim: a "since ..." reference point, the thing a year
+    modifies ("the 1996 Defense of Marriage Act", "his 2008 campaign": the act's year, not the
+    day the act was struck down), or the claim's event."""
+    if _is_reference(text, start):
+        return "since"
+    if _YEAR_BEFORE_NOUN.match(text, start) and end - start == 4 and \
+            _DETERMINER_BEFORE.search(text[max(0, start - 12) : start]):
+        noun = re.match(r"\s+([A-Za-z][\w-]*)", text[end:])
+        if noun is not None:
+            return "year of " + noun.group(1).lower()  # compared only with the same noun's
+    return "event"
+
+
+_DATE_LABELS = {"since": "reference date (since)", "event": "date"}
+
+
 def date_differences(a: ClaimContext, b: ClaimContext) -> list[Difference]:
     text_a, text_b = a.analysis.article.text, b.analysis.article.text
-    da = [(d, _date_parts(d, text_a), _is_reference(text_a, d.start)) for d in a.dates()]
-    db = [(d, _date_parts(d, text_b), _is_reference(text_b, d.start)) for d in b.dates()]
+    da = [(d, _date_parts(d, text_a), _date_role(text_a, d.start, d.end)) for d in a.dates()]
+    db = [(d, _date_parts(d, text_b), _date_role(text_b, d.start, d.end)) for d in b.dates()]
     found: list[Difference] = []
-    for role in (True, False):
+    for role in ("since", "event", *sorted({x[2] for x in da} & {y[2] for y in db}
+                                            - {"since", "event"})):
         left = [x for x in da if x[2] == role and any(p is not None for p in x[1])]
         right = [x for x in db if x[2] == role and any(p is not None for p in x[1])]
         if not left or not right:
@@ -295,10 +318,10 @@ def date_differences(a: ClaimContext, b: ClaimContext) -> list[Difference]:
         # "May" in one fact are usually two different moments, not a conflict
         if any(not _conflict(x[1], y[1]) for x in left for y in right):
             continue
-        if not role and _precision(left[0][1]) != _precision(right[0][1]):
+        if role != "since" and _precision(left[0][1]) != _precision(right[0][1]):
             continue
         x, y = left[0], right[0]
-        label = "reference date (since)" if role else "date"
+        label = _DATE_LABELS.get(role, role)
         found.append(Difference("date", label, (
             a.value(x[0].start, x[0].end, x[0].value or text_a[x[0].start : x[0].end]),
             b.value(y[0].start, y[0].end, y[0].value or text_b[y[0].start : y[0].end]),
