@@ -117,6 +117,21 @@ def test_a_year_that_names_a_thing_dates_that_thing(analyzer) -> None:  # type: 
     assert sorted(v.value for v in found[0].values) == ["1996", "1998"]
 
 
+def test_a_month_without_its_year_is_compared_as_written(analyzer) -> None:  # type: ignore[no-untyped-def]
+    # two articles of different years: "January" resolves to two years, but both outlets say
+    # January, and neither says which year
+    a = analyzer.analyze(make_article("In January, the governor said drug dealers were to "
+                                      "blame for the rise in overdoses.",
+                                      published="2016-08-30"))
+    b = analyzer.analyze(make_article("In January, the governor blamed drug dealers for the "
+                                      "rise in overdoses.", "Other", published="2017-02-01"))
+    assert {d.value for d in a.dates} != {d.value for d in b.dates}
+    assert date_differences(whole(a), whole(b)) == []
+    c = analyzer.analyze(make_article("In March, the governor blamed drug dealers for the "
+                                      "rise in overdoses.", "Third", published="2017-02-01"))
+    assert date_differences(whole(a), whole(c))
+
+
 def test_characterisation_with_who_said_it(analyzer) -> None:  # type: ignore[no-untyped-def]
     a = analyzer.analyze(make_article(
         "Seoul called it a one-on-one meeting between the two leaders in Auckland."))

@@ -270,6 +270,28 @@ def _conflict(pa: tuple[int | None, ...], pb: tuple[int | None, ...]) -> bool:
         v is not None for v in (pa[1], pb[1])) and pa[1] != pb[1]
 
 
+def _year_inferred(d: DateMention, text: str) -> bool:
+    """Whether the date names a month but no year ("in January"): its year is the analysis's
+    guess from the article's date, not something the outlet says."""
+    raw = text[d.start : d.end].lower()
+    return not re.search(r"\d{4}|\byear\b", raw) and any(
+        word in MONTHS for word in re.findall(r"[a-z]+", raw))
+
+
+def _dates_conflict(x: tuple[DateMention, tuple[int | None, int | None, int | None], str],
+                    y: tuple[DateMention, tuple[int | None, int | None, int | None], str],
+                    text_a: str, text_b: str) -> bool:
+    """Whether two dates conflict: by what both outlets wrote when neither writes the year
+    ("In January" in two articles of different dates is one month, whatever year each
+    article's date suggests), else by their resolved parts."""
+    if _year_inferred(x[0], text_a) and _year_inferred(y[0], text_b):
+        (ma, da), (mb, db) = x[1][1:], y[1][1:]
+        if ma is None or mb is None:
+            return False
+        return ma != mb or (da is not None and db is not None and da != db)
+    return _conflict(x[1], y[1])
+
+
 def _precision(parts: tuple[int | None, int | None, int | None]) -> int:
     return sum(1 for p in parts if p is not None)
 
@@ -316,7 +338,7 @@ def date_differences(a: ClaimContext, b: ClaimContext) -> list[Difference]:
         # differ only when no date of one side is compatible with any date of the other, and
         # (outside "since ...") only between dates of the same precision: "Wednesday" and
         # "May" in one fact are usually two different moments, not a conflict
-        if any(not _conflict(x[1], y[1]) for x in left for y in right):
+        if any(not _dates_conflict(x, y, text_a, text_b) for x in left for y in right):
             continue
         if role != "since" and _precision(left[0][1]) != _precision(right[0][1]):
             continue
