@@ -675,8 +675,9 @@ def _own_words(analysis: Analysis, claim: Claim) -> str:
     text = analysis.article.text
     span = list(text[claim.start : claim.end])
     for quote in analysis.quotes:
-        for k in range(max(quote.start, claim.start), min(quote.end, claim.end)):
-            span[k - claim.start] = " "
+        start, end = max(quote.start, claim.start), min(quote.end, claim.end)
+        if start < end:
+            span[start - claim.start : end - claim.start] = " " * (end - start)
     kept, cursor = [], claim.start
     for start, end in (*claim.gaps, (claim.end, claim.end)):
         kept.append("".join(span[cursor - claim.start : start - claim.start]))

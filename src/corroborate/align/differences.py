@@ -249,12 +249,12 @@ def _date_parts(d: DateMention, text: str) -> tuple[int | None, int | None, int 
         return nums[0], nums[1], nums[2]
     raw = text[d.start : d.end].lower()
     year = re.search(r"\b(1[89]\d\d|20\d\d)\b", raw)
-    month = None
-    for word in re.findall(r"[a-z]+", raw):
-        if word in MONTHS:
-            month = MONTHS[word]
-            break
-    return (int(year.group(1)) if year else None), month, None
+    return (int(year.group(1)) if year else None), _month_word(raw), None
+
+
+def _month_word(raw: str) -> int | None:
+    """The month a lower-cased date expression names in words, if any."""
+    return next((MONTHS[word] for word in re.findall(r"[a-z]+", raw) if word in MONTHS), None)
 
 
 def _conflict(pa: tuple[int | None, ...], pb: tuple[int | None, ...]) -> bool:
@@ -274,8 +274,7 @@ def _year_inferred(d: DateMention, text: str) -> bool:
     """Whether the date names a month but no year ("in January"): its year is the analysis's
     guess from the article's date, not something the outlet says."""
     raw = text[d.start : d.end].lower()
-    return not re.search(r"\d{4}|\byear\b", raw) and any(
-        word in MONTHS for word in re.findall(r"[a-z]+", raw))
+    return not re.search(r"\d{4}|\byear\b", raw) and _month_word(raw) is not None
 
 
 def _dates_conflict(x: tuple[DateMention, tuple[int | None, int | None, int | None], str],
@@ -302,7 +301,7 @@ def _is_reference(text: str, start: int) -> bool:
         "since")
 
 
-_YEAR_BEFORE_NOUN = re.compile(r"\d{4}\s+[A-Za-z]")
+_YEAR_BEFORE_NOUN = re.compile(r"\d{4}\s+([A-Za-z][\w-]*)")
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|his|her|their|its|our|this|that)\s+$",
                                 re.IGNORECASE)
 
@@ -313,11 +312,10 @@ def _date_role(text: str, start: int, end: int) -> str:
     day the act was struck down), or the claim's event."""
     if _is_reference(text, start):
         return "since"
-    if _YEAR_BEFORE_NOUN.match(text, start) and end - start == 4 and \
+    noun = _YEAR_BEFORE_NOUN.match(text, start)
+    if noun is not None and end - start == 4 and \
             _DETERMINER_BEFORE.search(text[max(0, start - 12) : start]):
-        noun = re.match(r"\s+([A-Za-z][\w-]*)", text[end:])
-        if noun is not None:
-            return "year of " + noun.group(1).lower()  # compared only with the same noun's
+        return "year of " + noun.group(1).lower()  # compared only with the same noun's
     return "event"
 
 
