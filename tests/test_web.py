@@ -863,3 +863,25 @@ def test_work_pool_queue_limit_and_priorities() -> None:
     finally:
         gate.set()
         pool.close()
+
+
+def test_a_brief_that_landed_after_the_lookup_is_not_computed_again(db_copy: Path,
+                                                                    analyzer: Any) -> None:
+    """The race behind a flaky queue test: a request looks for the brief (not there yet), the
+    computation lands and leaves the pool's flights, then the request asks for the job. It
+    gets the brief just computed; the comparer is not called a second time."""
+    from corroborate.web.app import Site
+
+    sid = _story_ids(db_copy)[0]
+    fake = GatedComparer(open_gate=True)
+    site = Site(db_copy, comparer=fake, analyzer=analyzer)
+    try:
+        with site.store() as store:
+            member, doc = site.known_brief(store, sid)
+        assert doc is None  # the lookup missed ...
+        landed = site.brief_job(member).result(60)  # ... another request's job lands ...
+        assert not site.pool.in_flight(("brief", member.story_id, member.fingerprint))
+        assert site.brief_job(member).result(60) == landed  # ... and the late one joins it
+        assert fake.calls == 1
+    finally:
+        site.close()

@@ -304,9 +304,28 @@ class Site:
 
     def brief_job(self, member: brief_cache.Membership, *,
                   priority: int = INTERACTIVE) -> concurrent.futures.Future[Any]:
-        """The one computation of this membership's brief (single flight)."""
-        return self.pool.flight(("brief", member.story_id, member.fingerprint),
-                                lambda: self.compute_brief(member), priority=priority)
+        """The one computation of this membership's brief (single flight).
+
+        A request's look in the caches and its call here are not one step: the computation
+        may land between them (and leave the pool's flights). The brief it remembered is
+        then handed out, here or, when it lands later still, by the queued job itself; it
+        is never computed twice."""
+        remembered = self._remembered(member)
+        if remembered is not None:
+            done: concurrent.futures.Future[Any] = concurrent.futures.Future()
+            done.set_result(remembered)
+            return done
+
+        def job() -> dict[str, Any]:
+            doc = self._remembered(member)
+            return doc if doc is not None else self.compute_brief(member)
+
+        return self.pool.flight(("brief", member.story_id, member.fingerprint), job,
+                                priority=priority)
+
+    def _remembered(self, member: brief_cache.Membership) -> dict[str, Any] | None:
+        with self._cache_lock:
+            return self._briefs.get((member.story_id, member.fingerprint))
 
     def _remember(self, member: brief_cache.Membership, doc: dict[str, Any]) -> None:
         key = (member.story_id, member.fingerprint)
