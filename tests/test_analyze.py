@@ -182,6 +182,14 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
          'Bombshell comes at the end of more than 2 months of deep research."', ["Rennie"]),
         ('The governor spoke on Monday.\nThe bill passed:\n"It is a good day," one aide said.',
          ["one aide"]),
+        # a pronoun with several people to refer to teaches none of them a gender: "he" is a
+        # guess here, and "she" later is still the woman the passage is about
+        ('Senate leader Chuck Schumer and House leader Nancy Pelosi visited the White House '
+         'after their meeting with Trump, when he said he would be proud to do it.\n'
+         '"They are now feeling the heat," Schumer said.\nPelosi, who is expected to return '
+         'to the speakership on Thursday, intends to pass the spending bills.\n"We are asking '
+         'the president to open the government," she told reporters.',
+         ["Chuck Schumer", "Nancy Pelosi"]),
     ],
 )
 def test_speakers_of_pronoun_and_cue_less_quotes(analyzer, text: str,  # type: ignore[no-untyped-def]

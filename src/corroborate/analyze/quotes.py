@@ -8,6 +8,7 @@ quote before them in the same or previous paragraph.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -134,13 +135,16 @@ class _Context:
     """Speakers seen so far, for pronouns and cue-less quotes."""
 
     def __init__(self, subjects: Sequence[SourceInfo] = (),
-                 mentions: Sequence[SourceInfo] = ()) -> None:
+                 mentions: Sequence[SourceInfo] = (),
+                 sentence_starts: Sequence[int] = ()) -> None:
         self.speakers: list[_Speaker] = []
         self.roles: dict[str, str] = {}
         # People who are the subject of a main clause, in text order: "King disagreed."
         self.subjects = list(subjects)
         # Every naming of a person outside quotations, in text order.
         self.mentions = list(mentions)
+        # Where each sentence starts (character offsets, ascending).
+        self.sentence_starts = list(sentence_starts)
 
     def _person_before(self, offset: int, gender: str | None) -> SourceInfo | None:
         genders = {s.info.name: s.info.gender for s in self.speakers if s.info.gender}
@@ -152,6 +156,13 @@ class _Context:
                 continue
             return mention
         return None
+
+    def _sentence_start(self, offset: int, back: int = 0) -> int:
+        """Where the sentence ``back`` sentences before the one holding ``offset`` starts."""
+        if not self.sentence_starts:
+            return 0
+        sentence = bisect.bisect_right(self.sentence_starts, offset) - 1
+        return self.sentence_starts[max(0, sentence - back)]
 
     def _protagonist_before(self, offset: int) -> SourceInfo | None:
         """The person named most often before ``offset`` (the latest of equals)."""
@@ -200,11 +211,23 @@ class _Context:
                                       pronoun=True, gender=info.gender)
         return info
 
+    def _only_person_near(self, info: SourceInfo) -> bool:
+        """Whether ``info`` (a resolved pronoun) is the one person named, outside quotations,
+        in its sentence and the one before it up to the pronoun."""
+        since = self._sentence_start(info.start, back=1)
+        near = {m.name for m in self.mentions if since <= m.start < info.start}
+        return near <= {info.name}
+
     def remember(self, info: SourceInfo, cue: str, sentence: int) -> None:
         if info.role and info.kind == "person" and info.name not in self.roles:
             self.roles[info.name] = info.role
         if info.pronoun and info.name.lower() in {"he", "she", "it", "they", "i", "we"}:
             return  # unresolved
+        if info.pronoun and info.gender and not self._only_person_near(info):
+            # a gender is learned only from a pronoun that had one person to refer to
+            # ("Schumer and Pelosi met Trump, when he said": a guess there would teach Pelosi
+            # a gender and misread every later "she")
+            info = replace(info, gender=None)
         if info.pronoun and info.gender:
             # learn the gender of the resolved person for later pronouns
             for k, prev in enumerate(self.speakers):
@@ -225,7 +248,8 @@ def extract_quotes_and_attributions(
     speech = [s for s in spans if not s.is_term or _reported_words(doc, s, spans)]
     full_names = _full_names(doc)
     context = _Context(_main_clause_people(doc, speech, full_names),
-                       _person_mentions(doc, speech, full_names))
+                       _person_mentions(doc, speech, full_names),
+                       [sent.start_char for sent in doc.sents])
     quotes: list[Quote] = []
     attributions: list[Attribution] = []
     used_verbs: set[int] = set()
