@@ -190,6 +190,19 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
          'to the speakership on Thursday, intends to pass the spending bills.\n"We are asking '
          'the president to open the government," she told reporters.',
          ["Chuck Schumer", "Nancy Pelosi"]),
+        # a definite description of an office is the person named with that title ...
+        ('Mary Cheney, daughter of former Vice President Dick Cheney, wrote on Facebook.\n'
+         'Her sister Liz Cheney said nothing.\n"Freedom means freedom for everyone," the '
+         'former vice president said.', ["Dick Cheney"]),
+        # ... else the person the passage is about (the subject of the sentence before)
+        ('President Trump halted the decision on Friday.\nCalifornia Rep. Ed Royce on Friday '
+         'questioned the action.\n"The administration should withdraw this decision," the '
+         'committee chairman said in a statement.', ["Ed Royce"]),
+        # ... but a description naming another body, or no office, is left as it is
+        ('Rep. Ed Royce questioned the action.\n"We will not change course," the president '
+         'of Mexico said.', ["the president of Mexico"]),
+        ('Rep. Ed Royce questioned the action.\n"We will review it," the spokesman said.',
+         ["the spokesman"]),
     ],
 )
 def test_speakers_of_pronoun_and_cue_less_quotes(analyzer, text: str,  # type: ignore[no-untyped-def]

@@ -121,6 +121,19 @@ _DEFINITE_TITLE = re.compile(
     r"(?:congressman|congresswoman|senator|lawmaker|legislator|governor|mayor)$", re.IGNORECASE)
 
 
+def _office(info: SourceInfo) -> str | None:
+    """The office a definite description of a person names, by its last two words ("the
+    former vice president": "vice president"; "the committee chairman"); None for anything
+    else (a name, a pronoun, "the president of Mexico", a body)."""
+    words = info.name.split()
+    person = info.kind == "person" or (info.kind != "media"
+                                       and bool(_DEFINITE_TITLE.match(info.name.strip())))
+    if (info.pronoun or not person or len(words) < 2 or words[0].lower() != "the"
+            or not all(w.islower() and w.replace("-", "").isalpha() for w in words[1:])):
+        return None
+    return " ".join(words[-2:] if len(words) > 2 else words[-1:])
+
+
 def _can_refer(pron: str, info: SourceInfo, p: SourceInfo) -> bool:
     """Whether pronoun ``pron`` (at ``info``) can refer to the earlier source ``p``."""
     if pron in _PERSONAL:
@@ -136,7 +149,7 @@ class _Context:
 
     def __init__(self, subjects: Sequence[SourceInfo] = (),
                  mentions: Sequence[SourceInfo] = (),
-                 sentence_starts: Sequence[int] = ()) -> None:
+                 sentence_starts: Sequence[int] = (), text: str = "") -> None:
         self.speakers: list[_Speaker] = []
         self.roles: dict[str, str] = {}
         # People who are the subject of a main clause, in text order: "King disagreed."
@@ -145,6 +158,7 @@ class _Context:
         self.mentions = list(mentions)
         # Where each sentence starts (character offsets, ascending).
         self.sentence_starts = list(sentence_starts)
+        self.text = text
 
     def _person_before(self, offset: int, gender: str | None) -> SourceInfo | None:
         genders = {s.info.name: s.info.gender for s in self.speakers if s.info.gender}
@@ -177,11 +191,38 @@ class _Context:
         name = max(counts, key=lambda n: (counts[n], latest[n].start))
         return latest[name]
 
+    def _titled_before(self, offset: int, office: str) -> SourceInfo | None:
+        """The latest person named before ``offset`` with ``office`` as a title or an
+        appositive ("former Vice President Dick Cheney", "Royce, the committee chairman,")."""
+        office = office.lower()
+        for mention in reversed(self.mentions):
+            if mention.start >= offset:
+                continue
+            before = " ".join(self.text[max(0, mention.start - 60) : mention.start].split()[-5:])
+            after = self.text[mention.end : mention.end + 80].split(".")[0].lower()
+            if before.lower().endswith(office) or (
+                    after.startswith(", ") and office in after.split(",")[1]):
+                return mention
+        return None
+
+    def _subject_near(self, offset: int) -> SourceInfo | None:
+        """The person who is the subject of a main clause in the sentence of ``offset`` or
+        the one before it, the latest before ``offset``."""
+        since = self._sentence_start(offset, back=1)
+        near = [m for m in self.subjects if since <= m.start < offset]
+        return near[-1] if near else None
+
     def resolve(self, info: SourceInfo) -> SourceInfo:
-        if (not info.pronoun and info.kind != "media"
-                and _DEFINITE_TITLE.match(info.name.strip())):
-            # "the four-term congressman said": the person the story is about
-            mention = self._protagonist_before(info.start)
+        office = _office(info)
+        if office is not None:
+            # "the former vice president said": the person named with that title, else the
+            # person the passage is about
+            mention = self._titled_before(info.start, office)
+            if mention is None and _DEFINITE_TITLE.match(info.name.strip()):
+                # "the four-term congressman said": the person the story is about
+                mention = self._protagonist_before(info.start)
+            if mention is None:
+                mention = self._subject_near(info.start)
             if mention is not None:
                 return replace(mention, role=info.name, start=info.start, end=info.end)
         if not info.pronoun:
@@ -249,7 +290,7 @@ def extract_quotes_and_attributions(
     full_names = _full_names(doc)
     context = _Context(_main_clause_people(doc, speech, full_names),
                        _person_mentions(doc, speech, full_names),
-                       [sent.start_char for sent in doc.sents])
+                       [sent.start_char for sent in doc.sents], text)
     quotes: list[Quote] = []
     attributions: list[Attribution] = []
     used_verbs: set[int] = set()
