@@ -203,6 +203,13 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
          'of Mexico said.', ["the president of Mexico"]),
         ('Rep. Ed Royce questioned the action.\n"We will review it," the spokesman said.',
          ["the spokesman"]),
+        # the author of a document that speaks: "from X", or "by X" set off by commas
+        ('"The First Amendment protects freedom of religion," reads a statement from Senate '
+         'Majority Leader Harry Reid\'s office.', ["Harry Reid"]),
+        ('But the report, by White House Counsel Robert Bauer, concluded that "the '
+         'allegations rest on factual errors."', ["Robert Bauer"]),
+        # ... a document with no author named has none ("reads" is no cue then)
+        ('"She has no choice but to take this course," the letter reads.', [None]),
     ],
 )
 def test_speakers_of_pronoun_and_cue_less_quotes(analyzer, text: str,  # type: ignore[no-untyped-def]

@@ -522,6 +522,15 @@ def _verb_source(verb: Any, full_names: dict[str, str]) -> tuple[SourceInfo | No
             return classify(phrase_tokens(obj[0]), full_names=full_names), "quoted ... as saying"
         return None, ""
     subject = _subject(verb)
+    author = _document_author(verb)
+    if author is not None:
+        # "a statement from Senate Majority Leader Harry Reid's office reads", "the report,
+        # by White House Counsel Robert Bauer, concluded": who wrote it speaks
+        info = classify(phrase_tokens(author), full_names=full_names)
+        if info is not None:
+            return info, _cue_text(verb)
+    if verb.lemma_ == "read":
+        return None, ""  # "the letter reads": a quotation of a document, no speaker
     if subject is None or subject.dep_ == "nsubjpass":
         agent = _agent(verb)
         if agent is None:
@@ -554,6 +563,32 @@ def _verb_source(verb: Any, full_names: dict[str, str]) -> tuple[SourceInfo | No
         info = SourceInfo(info.name, info.kind, info.named, role, info.start, info.end,
                           info.pronoun, info.gender)
     return info, _cue_text(verb)
+
+
+# What a person or body writes and a story quotes: its author is the speaker.
+DOCUMENT_NOUNS = frozenset({
+    "statement", "letter", "report", "memo", "memorandum", "release", "post", "tweet",
+    "message", "email", "e-mail", "note", "filing", "complaint", "lawsuit", "suit", "op-ed",
+    "editorial", "column", "essay", "blog",
+})
+
+
+def _document_author(verb: Any) -> Any | None:
+    """The author of a document that is the subject of ``verb``: the object of "from" or
+    "by" on the document ("a statement from X reads") or, set off by commas between the
+    document and the verb, on the verb ("the report, by X, concluded")."""
+    subject = _subject(verb)
+    if subject is None or subject.dep_ != "nsubj" or singular(subject.lower_) not in DOCUMENT_NOUNS:
+        return None
+    preps = [c for c in subject.children if c.dep_ == "prep" and c.lower_ in {"from", "by"}]
+    preps += [c for c in verb.children if c.dep_ == "prep" and c.lower_ == "by"
+              and subject.i < c.i < verb.i and c.i > 0 and c.doc[c.i - 1].text == ","]
+    for prep in preps:
+        for pobj in prep.children:
+            if pobj.dep_ == "pobj" and any(t.ent_type_ in {"PERSON", "ORG"}
+                                           for t in pobj.subtree):
+                return pobj
+    return None
 
 
 _DEFINITE_ORG = re.compile(
@@ -676,7 +711,15 @@ def _reporting_verbs(tokens: Any, speech: Sequence[QuoteSpan]) -> list[Any]:
     """Reporting verbs ("said", "told", "quoted") outside quotation marks, and reporting
     participles the tagger read as nouns (", writing: “...”")."""
     return [t for t in tokens if ((t.lemma_.lower() in SPEECH_VERBS and t.pos_ in {"VERB", "AUX"})
-                                  or _noun_gerund(t)) and not _inside(t, speech)]
+                                  or _noun_gerund(t) or _document_reads(t))
+            and not _inside(t, speech)]
+
+
+def _document_reads(token: Any) -> bool:
+    """ "reads" with a document by a known author as subject ("..., reads a statement from
+    Harry Reid's office")."""
+    return (token.lemma_ == "read" and token.pos_ == "VERB"
+            and _document_author(token) is not None)
 
 
 #: the -ing forms of the reporting verbs ("saying", "writing")
