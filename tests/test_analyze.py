@@ -203,6 +203,10 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
          'of Mexico said.', ["the president of Mexico"]),
         ('Rep. Ed Royce questioned the action.\n"We will review it," the spokesman said.',
          ["the spokesman"]),
+        # ... or past a participle phrase, with the verb's own adverb ("clearly says")
+        ('At that March 2 event, which can be found here on YouTube, Blumenthal, advocating '
+         'for troops returning from war, clearly says, "We have learned something very '
+         'important since the days that I served in Vietnam."', ["Blumenthal"]),
         # the author of a document that speaks: "from X", or "by X" set off by commas
         ('"The First Amendment protects freedom of religion," reads a statement from Senate '
          'Majority Leader Harry Reid\'s office.', ["Harry Reid"]),

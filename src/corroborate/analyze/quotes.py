@@ -608,15 +608,20 @@ def _person_before_verb(verb: Any) -> Any | None:
     misparse: "In a post to Twitter, Wayne Pacelle, the CEO of ..., said" reads "Pacelle" as
     coordinated with "Twitter"): the nearest person entity of the sentence before the main
     verb, when nothing but a phrase set off by commas separates the two."""
-    if verb.dep_ != "ROOT" or verb.tag_ == "VBG":
+    if verb.dep_ not in {"ROOT", "parataxis"} or verb.tag_ == "VBG":
         return None  # a participle speaks for its clause's subject (_participle_source)
     sentence = verb.sent
+    # the verb's own adverbs go with it ("Blumenthal, advocating for troops, clearly says")
+    end = verb.i
+    while end > sentence.start and verb.doc[end - 1].dep_ == "advmod" \
+            and verb.doc[end - 1].head.i == verb.i:
+        end -= 1
     before = [e for e in verb.doc.ents if e.label_ == "PERSON"
-              and sentence.start <= e.start and e.end <= verb.i]
+              and sentence.start <= e.start and e.end <= end]
     if not before:
         return None
     name = before[-1]
-    if not _NAME_TO_VERB.fullmatch(verb.doc[name.end : verb.i].text):
+    if not _NAME_TO_VERB.fullmatch(verb.doc[name.end : end].text):
         return None
     return name
 
