@@ -207,6 +207,13 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
         ('At that March 2 event, which can be found here on YouTube, Blumenthal, advocating '
          'for troops returning from war, clearly says, "We have learned something very '
          'important since the days that I served in Vietnam."', ["Blumenthal"]),
+        # a quotation that makes up the sentence after a reported statement is its source's
+        ('Minutes later, Trump claimed Republicans are often attacked for supporting him.\n'
+         '\u201cCome to think of it, does anyone get attacked more than me?\u201d',
+         ["Trump"]),
+        # ... not when something else stands in its sentence, or a sentence lies between
+        ('Trump claimed Republicans are often attacked.\nThe crowd cheered.\n\u201cDoes '
+         'anyone get attacked more than me?\u201d', [None]),
         # the author of a document that speaks: "from X", or "by X" set off by commas
         ('"The First Amendment protects freedom of religion," reads a statement from Senate '
          'Majority Leader Harry Reid\'s office.', ["Harry Reid"]),

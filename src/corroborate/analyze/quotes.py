@@ -311,6 +311,10 @@ def extract_quotes_and_attributions(
     # a sentence that ends on a colon after a reporting verb ("Rennie wrote:") introduces the
     # quotation that opens the next one
     colon_cue: tuple[int, tuple[int, SourceInfo, str, Any]] | None = None
+    # the last sentence whose main clause reports what someone said without quoting it
+    # ("Trump claimed Republicans are often attacked."), with its source: a quotation that
+    # makes up the next sentence, with no cue of its own, is theirs
+    statement: tuple[int, SourceInfo, str] | None = None
 
     for sent_index, sent in enumerate(sentences):
         sent_quotes = by_sentence.get(sent_index, [])
@@ -368,6 +372,10 @@ def extract_quotes_and_attributions(
                                            last_quote_end, span.open))):
                 info, _cue = last_quote_info
                 quote_speaker[span.start] = (info, _cue, False)
+            elif statement is not None and statement[0] == sent_index - 1 \
+                    and not text[sent.start_char : span.open].strip() \
+                    and not text[span.close : sent.end_char].strip(" \t\n.,;:!?\"'”’"):
+                quote_speaker[span.start] = (statement[1], statement[2], False)
             else:
                 quote_speaker[span.start] = None
             resolved = quote_speaker[span.start]
@@ -401,6 +409,8 @@ def extract_quotes_and_attributions(
             attributions.append(_attribution(info, cue, sent_index))
             attributions.extend(_outlet_attribution(verb, full_names, sent_index))
             context.remember(info, cue, sent_index)
+            if verb.dep_ == "ROOT" and not sent_quotes:
+                statement = (sent_index, info, cue)
 
 
     for span in speech:
