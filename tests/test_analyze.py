@@ -198,6 +198,9 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
         ('President Trump halted the decision on Friday.\nCalifornia Rep. Ed Royce on Friday '
          'questioned the action.\n"The administration should withdraw this decision," the '
          'committee chairman said in a statement.', ["Ed Royce"]),
+        # ... the whole title: a vice president is no president
+        ('President Trump met Vice President Mike Pence on Monday.\n"Walls work," the '
+         'president said.', ["Trump"]),
         # ... but a description naming another body, or no office, is left as it is
         ('Rep. Ed Royce questioned the action.\n"We will not change course," the president '
          'of Mexico said.', ["the president of Mexico"]),
@@ -219,6 +222,10 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
          'Majority Leader Harry Reid\'s office.', ["Harry Reid"]),
         ('But the report, by White House Counsel Robert Bauer, concluded that "the '
          'allegations rest on factual errors."', ["Robert Bauer"]),
+        # ... one author: a document of several keeps its own words
+        ('But the lawsuit from the ACLU and the NAACP argues that Colorado has "created a '
+         'dangerous gap in the federal drug control system."',
+         ["the lawsuit from the ACLU and the NAACP"]),
         # ... a document with no author named has none ("reads" is no cue then)
         ('"She has no choice but to take this course," the letter reads.', [None]),
     ],

@@ -134,6 +134,16 @@ def _office(info: SourceInfo) -> str | None:
     return " ".join(words[-2:] if len(words) > 2 else words[-1:])
 
 
+def _whole_title(before: Sequence[str], office: Sequence[str]) -> bool:
+    """Whether the words ``before`` a name end with the title ``office`` and the title does
+    not go on to the left ("former Vice President" is a vice president; "Vice President" is
+    no president, "House Speaker" no speaker: a capitalised word extends the title)."""
+    n = len(office)
+    if len(before) < n or [w.lower() for w in before[-n:]] != list(office):
+        return False
+    return len(before) == n or not before[-n - 1][:1].isupper()
+
+
 def _can_refer(pron: str, info: SourceInfo, p: SourceInfo) -> bool:
     """Whether pronoun ``pron`` (at ``info``) can refer to the earlier source ``p``."""
     if pron in _PERSONAL:
@@ -198,9 +208,9 @@ class _Context:
         for mention in reversed(self.mentions):
             if mention.start >= offset:
                 continue
-            before = " ".join(self.text[max(0, mention.start - 60) : mention.start].split()[-5:])
+            before = self.text[max(0, mention.start - 60) : mention.start].split()[-6:]
             after = self.text[mention.end : mention.end + 80].split(".")[0].lower()
-            if before.lower().endswith(office) or (
+            if _whole_title(before, office.split()) or (
                     after.startswith(", ") and office in after.split(",")[1]):
                 return mention
         return None
@@ -595,9 +605,11 @@ def _document_author(verb: Any) -> Any | None:
               and subject.i < c.i < verb.i and c.i > 0 and c.doc[c.i - 1].text == ","]
     for prep in preps:
         for pobj in prep.children:
-            if pobj.dep_ == "pobj" and any(t.ent_type_ in {"PERSON", "ORG"}
-                                           for t in pobj.subtree):
-                return pobj
+            if pobj.dep_ != "pobj" or any(c.dep_ == "conj" for c in pobj.children):
+                continue  # several authors ("the lawsuit from Nebraska and Oklahoma")
+            owners = [pobj, *(c for c in pobj.children if c.dep_ == "poss")]
+            if any(t.ent_type_ in {"PERSON", "ORG"} for t in owners):
+                return pobj  # "from Mr. Reid", "from Harry Reid's office"
     return None
 
 
