@@ -198,6 +198,12 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
         ('President Trump halted the decision on Friday.\nCalifornia Rep. Ed Royce on Friday '
          'questioned the action.\n"The administration should withdraw this decision," the '
          'committee chairman said in a statement.', ["Ed Royce"]),
+        # ... an appositive is closed by a comma: ", the governor pointed" is the next
+        # clause's subject, not a title of the name before it
+        ('Gov. Mike Pence signed the law.\nMr. Pence defended it.\nIn the interviews '
+         'with Mr. Stephanopoulos, the '
+         'governor pointed to federal law.\n"That is not on my agenda," the governor said.',
+         ["Mike Pence"]),
         # ... the whole title: a vice president is no president
         ('President Trump met Vice President Mike Pence on Monday.\n"Walls work," the '
          'president said.', ["Trump"]),

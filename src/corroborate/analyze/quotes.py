@@ -81,10 +81,15 @@ def _inside(token: Any, spans: Sequence[QuoteSpan]) -> bool:
     return any(s.open <= token.idx < s.close for s in spans)
 
 
+_POSSESSIVE_END = re.compile(r"['’]s?$")
+
+
 def _full_names(doc: Any) -> dict[str, str]:
     """Map every form a person is named by to the fullest form in the article."""
     persons = [e for e in doc.ents if e.label_ == "PERSON"]
     fullest: dict[str, str] = {}
+    # a name as shown: without the possessive the entity may carry ("Sasha Obama's")
+    shown = {e.text: _POSSESSIVE_END.sub("", e.text) for e in persons}
     for ent in sorted(persons, key=lambda e: -len(name_tokens(e.text))):
         words = name_tokens(ent.text)
         if not words:
@@ -95,8 +100,8 @@ def _full_names(doc: Any) -> dict[str, str]:
             if set(words) <= set(other_words) and words[-1] in other_words:
                 best = other
                 break
-        fullest[ent.text] = best or ent.text
-        fullest.setdefault(words[-1], best or ent.text)
+        fullest[ent.text] = best or shown[ent.text]
+        fullest.setdefault(words[-1], best or shown[ent.text])
     return fullest
 
 
@@ -132,6 +137,11 @@ def _office(info: SourceInfo) -> str | None:
             or not all(w.islower() and w.replace("-", "").isalpha() for w in words[1:])):
         return None
     return " ".join(words[-2:] if len(words) > 2 else words[-1:])
+
+
+# a short phrase set off by commas right after a name: "Royce, the committee chairman, said"
+# (not ", the governor said", the subject of the next clause)
+_APPOSITIVE = re.compile(r", (?:the |a |an )?([^,.;:]{1,60}),")
 
 
 def _whole_title(before: Sequence[str], office: Sequence[str]) -> bool:
@@ -209,9 +219,9 @@ class _Context:
             if mention.start >= offset:
                 continue
             before = self.text[max(0, mention.start - 60) : mention.start].split()[-6:]
-            after = self.text[mention.end : mention.end + 80].split(".")[0].lower()
+            appositive = _APPOSITIVE.match(self.text, mention.end)
             if _whole_title(before, office.split()) or (
-                    after.startswith(", ") and office in after.split(",")[1]):
+                    appositive is not None and appositive.group(1).lower().endswith(office)):
                 return mention
         return None
 
