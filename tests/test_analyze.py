@@ -220,6 +220,8 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
         ('Minutes later, Trump claimed Republicans are often attacked for supporting him.\n'
          '\u201cCome to think of it, does anyone get attacked more than me?\u201d',
          ["Trump"]),
+        # ... a long one: a short one is a title ("This Week")
+        ('Pence failed to explain the law, Long said.\n\u201cThis Week.\u201d', [None]),
         # ... not when something else stands in its sentence, or a sentence lies between
         ('Trump claimed Republicans are often attacked.\nThe crowd cheered.\n\u201cDoes '
          'anyone get attacked more than me?\u201d', [None]),

@@ -394,6 +394,7 @@ def extract_quotes_and_attributions(
                 quote_speaker[span.start] = (info, _cue, False)
             elif statement is not None and statement[0] == sent_index - 1 \
                     and not text[sent.start_char : span.open].strip() \
+                    and len(text[span.start : span.end].split()) >= STATEMENT_QUOTE_WORDS \
                     and not text[span.close : sent.end_char].strip(" \t\n.,;:!?\"'”’"):
                 quote_speaker[span.start] = (statement[1], statement[2], False)
             else:
@@ -595,6 +596,9 @@ def _verb_source(verb: Any, full_names: dict[str, str]) -> tuple[SourceInfo | No
     return info, _cue_text(verb)
 
 
+# a quotation this long at least, alone in its sentence, is the statement before it continued
+# (shorter ones are titles and terms: ABC's "This Week.")
+STATEMENT_QUOTE_WORDS = 4
 # What a person or body writes and a story quotes: its author is the speaker.
 DOCUMENT_NOUNS = frozenset({
     "statement", "letter", "report", "memo", "memorandum", "release", "post", "tweet",
