@@ -225,6 +225,10 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
         # ... not when something else stands in its sentence, or a sentence lies between
         ('Trump claimed Republicans are often attacked.\nThe crowd cheered.\n\u201cDoes '
          'anyone get attacked more than me?\u201d', [None]),
+        # posting is saying
+        ('President Donald Trump called trophy hunting a horror show.\n\u201cBig-game '
+         'trophy decision will be announced next week,\u201d he posted to Twitter Sunday '
+         'evening.', ["Donald Trump"]),
         # the author of a document that speaks: "from X", or "by X" set off by commas
         ('"The First Amendment protects freedom of religion," reads a statement from Senate '
          'Majority Leader Harry Reid\'s office.', ["Harry Reid"]),

@@ -33,7 +33,7 @@ SPEECH_VERBS = {
     "conclude", "vow", "pledge", "promise", "allege", "predict", "quote", "ask",
     "urge", "indicate", "maintain", "contend", "tweet", "complain", "concede", "caution",
     "observe", "remark", "suggest", "estimate", "testify", "inform", "brief", "disclose",
-    "underline", "relay", "mention", "signal", "recount", "reiterate",
+    "underline", "relay", "mention", "signal", "recount", "reiterate", "post",
 }
 # Verbs that report a statement even with a plain noun object ("the ministry confirmed the
 # deaths").
