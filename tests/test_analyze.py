@@ -225,6 +225,13 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
         # ... not when something else stands in its sentence, or a sentence lies between
         ('Trump claimed Republicans are often attacked.\nThe crowd cheered.\n\u201cDoes '
          'anyone get attacked more than me?\u201d', [None]),
+        # the complement of a characterising verb is in its subject's words
+        ('Senator Chuck Schumer, the Democratic leader, denounced the offer as \u201cnot a '
+         'compromise but more hostage taking.\u201d', ["Chuck Schumer"]),
+        ('Sullivan, for the record, called the night "a solid win for Biden."', ["Sullivan"]),
+        # ... a participle's in the subject of the clause it hangs from
+        ('Rep. Ed Royce called on the administration to reverse its policy, labeling it the '
+         '\u201cwrong move at the wrong time.\u201d', ["Ed Royce"]),
         # posting is saying
         ('President Donald Trump called trophy hunting a horror show.\n\u201cBig-game '
          'trophy decision will be announced next week,\u201d he posted to Twitter Sunday '

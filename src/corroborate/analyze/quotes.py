@@ -374,7 +374,8 @@ def extract_quotes_and_attributions(
                     if info is not None:
                         candidates.append((verb.idx, context.resolve(info), cue, verb))
             chosen = (_nearest(span, candidates) or _inverted_cue(text, span, full_names)
-                      or _participle_cue(text, span, participle_cues))
+                      or _participle_cue(text, span, participle_cues)
+                      or _characterising_cue(doc, span, full_names, context))
             if chosen is None and colon_cue is not None and colon_cue[0] == sent_index - 1 \
                     and not text[sent.start_char : span.open].strip():
                 chosen = colon_cue[1]
@@ -684,6 +685,45 @@ def _participle_source(verb: Any, full_names: dict[str, str]) -> SourceInfo | No
     if subject is None or subject.dep_ != "nsubj":
         return None
     return classify(phrase_tokens(subject), full_names=full_names)
+
+
+# Verbs that characterise something in the speaker's words: "called the ruling “a disgrace
+# to the city”", "labeling it the “wrong move at the wrong time”", "criticized the study as
+# “deeply flawed”".
+CHARACTERISING_VERBS = frozenset({
+    "call", "label", "brand", "dub", "term", "describe", "characterize", "characterise",
+    "criticize", "criticise", "denounce", "deride", "dismiss", "hail",
+})
+# the quotation starts within this many words after the verb (its object and the article)
+CHARACTERISING_REACH = 6
+
+
+def _characterising_cue(doc: Any, span: QuoteSpan, full_names: dict[str, str],
+                        context: _Context) -> tuple[int, SourceInfo, str, Any] | None:
+    """The speaker of a quotation that is the complement of a characterising verb: the
+    verb's subject, or for a participle the subject of the clause it hangs from."""
+    token = next((t for t in doc if t.idx >= span.start), None)
+    if token is None or token.idx >= span.end:
+        return None
+    while token.head.i != token.i:
+        if token.dep_ in {"ccomp", "relcl", "advcl", "conj"} and \
+                token.head.lemma_.lower() not in CHARACTERISING_VERBS:
+            return None  # another clause: not what the verb says of its object
+        token = token.head
+        if token.lemma_.lower() in CHARACTERISING_VERBS and token.pos_ == "VERB":
+            break
+    else:
+        return None
+    verb = token
+    if verb.idx > span.open or len(doc.text[verb.idx:span.open].split()) > CHARACTERISING_REACH:
+        return None
+    if verb.tag_ == "VBG":
+        info = _participle_source(verb, full_names)
+    else:
+        info, _ = _verb_source(verb, full_names)
+    if info is None:
+        return None
+    return verb.idx, context.resolve(info), verb.text, verb
 
 
 #: what may lie between a reporting participle and the quotation it introduces
