@@ -232,6 +232,20 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
         # ... a participle's in the subject of the clause it hangs from
         ('Rep. Ed Royce called on the administration to reverse its policy, labeling it the '
          '\u201cwrong move at the wrong time.\u201d', ["Ed Royce"]),
+        # ... accusing someone of it, too
+        ('Sen. Marco Rubio accused Obama of trying to "undermine the constitutional right to '
+         'bear arms."', ["Marco Rubio"]),
+        # a quotation inside what a reporting participle reports
+        ('Mike Huckabee rejects calls for a minimum wage hike, saying his proposals will '
+         'yield a "maximum wage."', ["Mike Huckabee"]),
+        ('Susan Collins praised the president, saying she hoped that the offer would "lead to '
+         'constructive debate that will end this impasse."', ["Susan Collins"]),
+        # a person's representative speaks for them, not as them; a person's own words stay
+        # theirs
+        ('Stone\u2019s attorney added that the arrest was "a spectacle staged for the cameras '
+         'by the government."', ["Stone\u2019s attorney"]),
+        ('Mr. Braley\u2019s apology noted his stint "doing farm jobs and working a grain '
+         'elevator."', ["Braley"]),
         # posting is saying
         ('President Donald Trump called trophy hunting a horror show.\n\u201cBig-game '
          'trophy decision will be announced next week,\u201d he posted to Twitter Sunday '

@@ -18,6 +18,7 @@ from corroborate.analyze.entities import name_tokens
 from corroborate.analyze.quantities import singular
 from corroborate.analyze.quote_spans import TERM_CUES, QuoteSpan, find_quote_spans
 from corroborate.analyze.sources import (
+    DOCUMENT_NOUNS,
     SourceInfo,
     appositive_role,
     classify,
@@ -34,6 +35,7 @@ SPEECH_VERBS = {
     "urge", "indicate", "maintain", "contend", "tweet", "complain", "concede", "caution",
     "observe", "remark", "suggest", "estimate", "testify", "inform", "brief", "disclose",
     "underline", "relay", "mention", "signal", "recount", "reiterate", "post",
+    "posit",
 }
 # Verbs that report a statement even with a plain noun object ("the ministry confirmed the
 # deaths").
@@ -600,12 +602,6 @@ def _verb_source(verb: Any, full_names: dict[str, str]) -> tuple[SourceInfo | No
 # a quotation this long at least, alone in its sentence, is the statement before it continued
 # (shorter ones are titles and terms: ABC's "This Week.")
 STATEMENT_QUOTE_WORDS = 4
-# What a person or body writes and a story quotes: its author is the speaker.
-DOCUMENT_NOUNS = frozenset({
-    "statement", "letter", "report", "memo", "memorandum", "release", "post", "tweet",
-    "message", "email", "e-mail", "note", "filing", "complaint", "lawsuit", "suit", "op-ed",
-    "editorial", "column", "essay", "blog",
-})
 
 
 def _document_author(verb: Any) -> Any | None:
@@ -692,7 +688,7 @@ def _participle_source(verb: Any, full_names: dict[str, str]) -> SourceInfo | No
 # “deeply flawed”".
 CHARACTERISING_VERBS = frozenset({
     "call", "label", "brand", "dub", "term", "describe", "characterize", "characterise",
-    "criticize", "criticise", "denounce", "deride", "dismiss", "hail",
+    "criticize", "criticise", "denounce", "deride", "dismiss", "hail", "accuse", "charge",
 })
 # the quotation starts within this many words after the verb (its object and the article)
 CHARACTERISING_REACH = 6
@@ -740,7 +736,22 @@ def _participle_cue(text: str, span: QuoteSpan,
         end = verb.idx + len(verb.text)
         if end <= span.open and _PARTICIPLE_TO_QUOTE.fullmatch(text[end : span.open]):
             return cue
+    # ... or the quotation lies in what the participle reports ("saying it was “imperative”
+    # that voters back her", "writing Monday that the investigation “should be dropped”")
+    for cue in cues:
+        verb = cue[3]
+        first = next((t for t in verb.doc[verb.i + 1 :] if t.idx >= span.start), None)
+        if first is None or first.idx >= span.end:
+            continue
+        if len(text[verb.idx : span.open].split()) <= PARTICIPLE_REACH and any(
+                c.dep_ == "ccomp" and c.left_edge.i <= first.i <= c.right_edge.i
+                for c in verb.children):
+            return cue
     return None
+
+
+# a quotation inside what a participle reports starts within this many words of it
+PARTICIPLE_REACH = 12
 
 
 def _resolve_definite(info: SourceInfo, subject: Any) -> SourceInfo:

@@ -45,6 +45,17 @@ ANONYMOUS_HEADS = {
     "investor", "investors", "activist", "activists", "survivor", "survivors", "eyewitness",
     "eyewitnesses", "doctor", "doctors", "authorities?", "figure", "figures",
 }
+# What a person or body writes or delivers and a story quotes: its author is the speaker
+# ("a statement from X", "X's apology").
+DOCUMENT_NOUNS = frozenset({
+    "statement", "letter", "report", "memo", "memorandum", "release", "post", "tweet",
+    "message", "email", "e-mail", "note", "filing", "complaint", "lawsuit", "suit", "op-ed",
+    "editorial", "column", "essay", "blog", "apology", "speech", "remarks", "comments",
+    "testimony", "words",
+})
+# "X's statement", "X's office", "X's campaign": X speaks (unlike "X's attorney")
+SPEAK_AS_OWNER = DOCUMENT_NOUNS | {"office", "campaign", "team", "staff", "administration",
+                                   "spokesman", "spokeswoman", "spokesperson"}
 PRONOUNS = {"he", "she", "they", "it", "we", "i", "him", "her", "them"}
 _DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "one", "two", "three",
                 "some", "several", "many", "other", "another"}
@@ -132,6 +143,13 @@ def classify(tokens: list[Any], *, full_names: dict[str, str], via_quote: bool =
         # A surname the article gives in full elsewhere, tagged as something else here.
         persons = [t for t in tokens if t.text[:1].isupper()
                    and (t.text in full_names or t.lower_ in full_names)]
+    head = _head(tokens)
+    if persons and head is not None and head.pos_ == "NOUN" and head not in persons \
+            and head.lower_ not in SPEAK_AS_OWNER and all(
+            any(a.dep_ == "poss" and a.head.i == head.i for a in (t, *t.ancestors))
+            for t in persons):
+        # "Strzok's attorney said": the attorney speaks, not Strzok
+        return SourceInfo(text, "person", False, None, start, end)
     if persons:
         first = min(t.i for t in persons)
         last = max(t.i for t in persons)
