@@ -220,6 +220,13 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
         ('Minutes later, Trump claimed Republicans are often attacked for supporting him.\n'
          '\u201cCome to think of it, does anyone get attacked more than me?\u201d',
          ["Trump"]),
+        # ... or after a sentence with no quotation whose main clause has a person as subject
+        ('Bernie Sanders, who was campaigning in Iowa on Sunday, has opposed the trade deal.'
+         '\n"It is a failed trade policy, and I hope the secretary joins us."',
+         ["Bernie Sanders"]),
+        # a surname is the fuller name that adds no generation
+        ('Donald Trump Jr. spoke first.\nPresident Donald Trump arrived later.\n"We will win," '
+         'Trump said.', ["Donald Trump"]),
         # ... a long one: a short one is a title ("This Week")
         ('Pence failed to explain the law, Long said.\n\u201cThis Week.\u201d', [None]),
         # ... not when something else stands in its sentence, or a sentence lies between

@@ -96,15 +96,21 @@ def _full_names(doc: Any) -> dict[str, str]:
         words = name_tokens(ent.text)
         if not words:
             continue
-        best = None
-        for other in fullest.values():
-            other_words = name_tokens(other)
-            if set(words) <= set(other_words) and words[-1] in other_words:
-                best = other
-                break
+        fuller = [other for other in dict.fromkeys(fullest.values())
+                  if set(words) <= set(name_tokens(other)) and words[-1] in name_tokens(other)]
+        # a fuller name that adds no generation first: "Donald Trump" is never "Donald Trump
+        # Jr.", and where the article names both, "Trump" is the father ("Roberts" is "John
+        # G. Roberts Jr." where no other Roberts is named)
+        same_generation = [o for o in fuller if set(name_tokens(o)) & _GENERATIONS <= set(words)]
+        best = next(iter(same_generation), fuller[0] if fuller and len(words) == 1 else None)
         fullest[ent.text] = best or shown[ent.text]
-        fullest.setdefault(words[-1], best or shown[ent.text])
+        surname = [w for w in words if w not in _GENERATIONS][-1:]
+        if surname:
+            fullest.setdefault(surname[0], best or shown[ent.text])
     return fullest
+
+
+_GENERATIONS = frozenset({"jr", "sr", "ii", "iii", "iv"})
 
 
 _ORG_WORDS = re.compile(
@@ -400,6 +406,10 @@ def extract_quotes_and_attributions(
                     and len(text[span.start : span.end].split()) >= STATEMENT_QUOTE_WORDS \
                     and not text[span.close : sent.end_char].strip(" \t\n.,;:!?\"'”’"):
                 quote_speaker[span.start] = (statement[1], statement[2], False)
+            elif (subject := _lone_quote_subject(context, text, sent, span, sent_quotes,
+                                                 by_sentence.get(sent_index - 1, []))) \
+                    is not None:
+                quote_speaker[span.start] = (subject, "", False)
             else:
                 quote_speaker[span.start] = None
             resolved = quote_speaker[span.start]
@@ -597,6 +607,21 @@ def _verb_source(verb: Any, full_names: dict[str, str]) -> tuple[SourceInfo | No
         info = SourceInfo(info.name, info.kind, info.named, role, info.start, info.end,
                           info.pronoun, info.gender)
     return info, _cue_text(verb)
+
+
+def _lone_quote_subject(context: _Context, text: str, sent: Any, span: QuoteSpan,
+                        sent_quotes: Sequence[QuoteSpan], before: Sequence[QuoteSpan]
+                        ) -> SourceInfo | None:
+    """The speaker of a quotation that makes up its sentence, with no cue, after a sentence
+    with no quotation whose main clause has a person as subject: that person ("Sanders has
+    opposed the trade deal. / “It is a failed trade policy ...”")."""
+    if before or len(sent_quotes) != 1 or text[sent.start_char : span.open].strip() \
+            or text[span.close : sent.end_char].strip(" \t\n.,;:!?\"'”’") \
+            or len(text[span.start : span.end].split()) < STATEMENT_QUOTE_WORDS:
+        return None
+    since = context._sentence_start(sent.start_char, back=1)
+    subjects = [m for m in context.subjects if since <= m.start < sent.start_char]
+    return subjects[-1] if subjects else None
 
 
 # a quotation this long at least, alone in its sentence, is the statement before it continued
