@@ -199,7 +199,7 @@ class _Context:
             return mention
         return None
 
-    def _sentence_start(self, offset: int, back: int = 0) -> int:
+    def sentence_start(self, offset: int, back: int = 0) -> int:
         """Where the sentence ``back`` sentences before the one holding ``offset`` starts."""
         if not self.sentence_starts:
             return 0
@@ -236,7 +236,7 @@ class _Context:
     def _subject_near(self, offset: int) -> SourceInfo | None:
         """The person who is the subject of a main clause in the sentence of ``offset`` or
         the one before it, the latest before ``offset``."""
-        since = self._sentence_start(offset, back=1)
+        since = self.sentence_start(offset, back=1)
         near = [m for m in self.subjects if since <= m.start < offset]
         return near[-1] if near else None
 
@@ -283,7 +283,7 @@ class _Context:
     def _only_person_near(self, info: SourceInfo) -> bool:
         """Whether ``info`` (a resolved pronoun) is the one person named, outside quotations,
         in its sentence and the one before it up to the pronoun."""
-        since = self._sentence_start(info.start, back=1)
+        since = self.sentence_start(info.start, back=1)
         near = {m.name for m in self.mentions if since <= m.start < info.start}
         return near <= {info.name}
 
@@ -402,9 +402,7 @@ def extract_quotes_and_attributions(
                 info, _cue = last_quote_info
                 quote_speaker[span.start] = (info, _cue, False)
             elif statement is not None and statement[0] == sent_index - 1 \
-                    and not text[sent.start_char : span.open].strip() \
-                    and len(text[span.start : span.end].split()) >= STATEMENT_QUOTE_WORDS \
-                    and not text[span.close : sent.end_char].strip(" \t\n.,;:!?\"'”’"):
+                    and _fills_sentence(text, sent, span):
                 quote_speaker[span.start] = (statement[1], statement[2], False)
             elif (subject := _lone_quote_subject(context, text, sent, span, sent_quotes,
                                                  by_sentence.get(sent_index - 1, []))) \
@@ -609,24 +607,30 @@ def _verb_source(verb: Any, full_names: dict[str, str]) -> tuple[SourceInfo | No
     return info, _cue_text(verb)
 
 
+# a quotation this long at least, alone in its sentence, is the statement before it continued
+# (shorter ones are titles and terms: ABC's "This Week.")
+STATEMENT_QUOTE_WORDS = 4
+
+
+def _fills_sentence(text: str, sent: Any, span: QuoteSpan) -> bool:
+    """Whether the quotation, of at least :data:`STATEMENT_QUOTE_WORDS` words, is all of its
+    sentence but for punctuation: no cue, no words around it."""
+    return (not text[sent.start_char : span.open].strip()
+            and not text[span.close : sent.end_char].strip(" \t\n.,;:!?\"'”’")
+            and len(text[span.start : span.end].split()) >= STATEMENT_QUOTE_WORDS)
+
+
 def _lone_quote_subject(context: _Context, text: str, sent: Any, span: QuoteSpan,
                         sent_quotes: Sequence[QuoteSpan], before: Sequence[QuoteSpan]
                         ) -> SourceInfo | None:
     """The speaker of a quotation that makes up its sentence, with no cue, after a sentence
     with no quotation whose main clause has a person as subject: that person ("Sanders has
     opposed the trade deal. / “It is a failed trade policy ...”")."""
-    if before or len(sent_quotes) != 1 or text[sent.start_char : span.open].strip() \
-            or text[span.close : sent.end_char].strip(" \t\n.,;:!?\"'”’") \
-            or len(text[span.start : span.end].split()) < STATEMENT_QUOTE_WORDS:
+    if before or len(sent_quotes) != 1 or not _fills_sentence(text, sent, span):
         return None
-    since = context._sentence_start(sent.start_char, back=1)
+    since = context.sentence_start(sent.start_char, back=1)
     subjects = [m for m in context.subjects if since <= m.start < sent.start_char]
     return subjects[-1] if subjects else None
-
-
-# a quotation this long at least, alone in its sentence, is the statement before it continued
-# (shorter ones are titles and terms: ABC's "This Week.")
-STATEMENT_QUOTE_WORDS = 4
 
 
 def _document_author(verb: Any) -> Any | None:
