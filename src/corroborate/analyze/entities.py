@@ -24,7 +24,12 @@ TITLES = {
     "st", "saint", "former", "deputy", "vice", "foreign", "defense", "defence", "finance",
     "the", "chief", "executive", "ceo", "spokesperson", "spokesman", "spokeswoman",
 }
-_POSSESSIVE = re.compile(r"(?:'s|’s|')$")
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+def strip_possessive(text: str) -> str:
+    """The name without a possessive it ends with ("Sasha Obama's" -> "Sasha Obama")."""
+    return _POSSESSIVE.sub("", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +48,7 @@ def name_tokens(text: str, *, strip_titles: bool = True) -> list[str]:
 def _name_tokens(text: str, strip_titles: bool) -> tuple[str, ...]:
     """Lower-case, accent-free name words without possessives and, for people, without titles
     ("Prime Minister Fumio Kishida" -> fumio kishida)."""
-    text = _POSSESSIVE.sub("", text.strip())
+    text = strip_possessive(text.strip())
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     words = re.findall(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*", text.lower())

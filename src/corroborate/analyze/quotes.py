@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from corroborate.analyze.entities import name_tokens
+from corroborate.analyze.entities import name_tokens, strip_possessive
 from corroborate.analyze.quantities import singular
 from corroborate.analyze.quote_spans import TERM_CUES, QuoteSpan, find_quote_spans
 from corroborate.analyze.sources import (
@@ -83,7 +83,8 @@ def _inside(token: Any, spans: Sequence[QuoteSpan]) -> bool:
     return any(s.open <= token.idx < s.close for s in spans)
 
 
-_POSSESSIVE_END = re.compile(r"['’]s?$")
+# generational suffixes: "Donald Trump Jr." is not "Donald Trump"
+_GENERATIONS = frozenset({"jr", "sr", "ii", "iii", "iv"})
 
 
 def _full_names(doc: Any) -> dict[str, str]:
@@ -91,7 +92,7 @@ def _full_names(doc: Any) -> dict[str, str]:
     persons = [e for e in doc.ents if e.label_ == "PERSON"]
     fullest: dict[str, str] = {}
     # a name as shown: without the possessive the entity may carry ("Sasha Obama's")
-    shown = {e.text: _POSSESSIVE_END.sub("", e.text) for e in persons}
+    shown = {e.text: strip_possessive(e.text) for e in persons}
     for ent in sorted(persons, key=lambda e: -len(name_tokens(e.text))):
         words = name_tokens(ent.text)
         if not words:
@@ -108,9 +109,6 @@ def _full_names(doc: Any) -> dict[str, str]:
         if surname:
             fullest.setdefault(surname[0], best or shown[ent.text])
     return fullest
-
-
-_GENERATIONS = frozenset({"jr", "sr", "ii", "iii", "iv"})
 
 
 _ORG_WORDS = re.compile(
@@ -233,11 +231,16 @@ class _Context:
                 return mention
         return None
 
-    def _subject_near(self, offset: int) -> SourceInfo | None:
+    def _recent(self, people: Sequence[SourceInfo], offset: int) -> list[SourceInfo]:
+        """Those of ``people`` (in text order) named in the sentence of ``offset``, before
+        it, or in the sentence before that one."""
+        since = self.sentence_start(offset, back=1)
+        return [m for m in people if since <= m.start < offset]
+
+    def subject_near(self, offset: int) -> SourceInfo | None:
         """The person who is the subject of a main clause in the sentence of ``offset`` or
         the one before it, the latest before ``offset``."""
-        since = self.sentence_start(offset, back=1)
-        near = [m for m in self.subjects if since <= m.start < offset]
+        near = self._recent(self.subjects, offset)
         return near[-1] if near else None
 
     def resolve(self, info: SourceInfo) -> SourceInfo:
@@ -250,7 +253,7 @@ class _Context:
                 # "the four-term congressman said": the person the story is about
                 mention = self._protagonist_before(info.start)
             if mention is None:
-                mention = self._subject_near(info.start)
+                mention = self.subject_near(info.start)
             if mention is not None:
                 return replace(mention, role=info.name, start=info.start, end=info.end)
         if not info.pronoun:
@@ -283,9 +286,7 @@ class _Context:
     def _only_person_near(self, info: SourceInfo) -> bool:
         """Whether ``info`` (a resolved pronoun) is the one person named, outside quotations,
         in its sentence and the one before it up to the pronoun."""
-        since = self.sentence_start(info.start, back=1)
-        near = {m.name for m in self.mentions if since <= m.start < info.start}
-        return near <= {info.name}
+        return {m.name for m in self._recent(self.mentions, info.start)} <= {info.name}
 
     def remember(self, info: SourceInfo, cue: str, sentence: int) -> None:
         if info.role and info.kind == "person" and info.name not in self.roles:
@@ -564,7 +565,7 @@ def _verb_source(verb: Any, full_names: dict[str, str]) -> tuple[SourceInfo | No
             return classify(phrase_tokens(obj[0]), full_names=full_names), "quoted ... as saying"
         return None, ""
     subject = _subject(verb)
-    author = _document_author(verb)
+    author = _document_author(verb, subject)
     if author is not None:
         # "a statement from Senate Majority Leader Harry Reid's office reads", "the report,
         # by White House Counsel Robert Bauer, concluded": who wrote it speaks
@@ -628,16 +629,14 @@ def _lone_quote_subject(context: _Context, text: str, sent: Any, span: QuoteSpan
     opposed the trade deal. / “It is a failed trade policy ...”")."""
     if before or len(sent_quotes) != 1 or not _fills_sentence(text, sent, span):
         return None
-    since = context.sentence_start(sent.start_char, back=1)
-    subjects = [m for m in context.subjects if since <= m.start < sent.start_char]
-    return subjects[-1] if subjects else None
+    return context.subject_near(sent.start_char)
 
 
-def _document_author(verb: Any) -> Any | None:
+def _document_author(verb: Any, subject: Any | None) -> Any | None:
     """The author of a document that is the subject of ``verb``: the object of "from" or
     "by" on the document ("a statement from X reads") or, set off by commas between the
-    document and the verb, on the verb ("the report, by X, concluded")."""
-    subject = _subject(verb)
+    document and the verb, on the verb ("the report, by X, concluded"). ``subject``: the
+    verb's (:func:`_subject`)."""
     if subject is None or subject.dep_ != "nsubj" or singular(subject.lower_) not in DOCUMENT_NOUNS:
         return None
     preps = [c for c in subject.children if c.dep_ == "prep" and c.lower_ in {"from", "by"}]
@@ -840,7 +839,7 @@ def _document_reads(token: Any) -> bool:
     """ "reads" with a document by a known author as subject ("..., reads a statement from
     Harry Reid's office")."""
     return (token.lemma_ == "read" and token.pos_ == "VERB"
-            and _document_author(token) is not None)
+            and _document_author(token, _subject(token)) is not None)
 
 
 #: the -ing forms of the reporting verbs ("saying", "writing")

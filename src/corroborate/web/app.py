@@ -289,12 +289,9 @@ class Site:
         """The live story's membership and its brief when already computed (in memory or in
         the database's cache), else None."""
         member = brief_cache.membership(store, story_id)
-        key = (member.story_id, member.fingerprint)
-        with self._cache_lock:
-            doc = self._briefs.get(key)
-            if doc is not None:
-                self._briefs.move_to_end(key)
-                return member, doc
+        doc = self._remembered(member)
+        if doc is not None:
+            return member, doc
         cached = brief_cache.get_brief(store, member, self.engine)
         if cached is None:
             return member, None
@@ -324,8 +321,13 @@ class Site:
                                 priority=priority)
 
     def _remembered(self, member: brief_cache.Membership) -> dict[str, Any] | None:
+        """The brief kept in memory for this membership (now the most recently used)."""
+        key = (member.story_id, member.fingerprint)
         with self._cache_lock:
-            return self._briefs.get((member.story_id, member.fingerprint))
+            doc = self._briefs.get(key)
+            if doc is not None:
+                self._briefs.move_to_end(key)
+            return doc
 
     def _remember(self, member: brief_cache.Membership, doc: dict[str, Any]) -> None:
         key = (member.story_id, member.fingerprint)
