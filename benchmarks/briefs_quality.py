@@ -18,6 +18,12 @@ Gold sets (``corroborate.claims-gold/1``):
   articles were among the unlabelled synthetic training pairs of the pair model);
 - held-out 3: ``benchmarks/data/claims/heldout3/*.gold.json`` (4 more BASIL events, written
   2026-12-02 by a helper from the articles alone, as held-out 2; report only);
+- fit 3: ``benchmarks/data/claims/fit3/*.gold.json`` (8 more BASIL events written 2026-12-03 by
+  helpers from the articles alone, drawn at random from the events no gold used: used for
+  choices; ``train_pair_model.py --gold-sets`` may train on it, which the shipped model does
+  not);
+- held-out 4: ``benchmarks/data/claims/heldout4/*.gold.json`` (4 more BASIL events written and
+  drawn the same way the same day, never used for any choice: report only);
 - examples: ``benchmarks/data/claims/examples/*.gold.json`` (the three bundled example stories,
   written from the articles alone; report only).
 
@@ -48,7 +54,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--misses", action="store_true", help="list what each brief gets wrong")
     parser.add_argument("--json", help="write the figures to this file")
-    parser.add_argument("--sets", default="dev,heldout,heldout2,heldout3,examples,tune,fit,fit2")
+    parser.add_argument("--sets", default="dev,heldout,heldout2,heldout3,heldout4,examples,"
+                                          "tune,fit,fit2,fit3")
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--ablation", action="store_true",
                         help="also run the comparer without the support model (the pair "
@@ -79,6 +86,8 @@ def main() -> int:
         "heldout3": sorted((ROOT / "benchmarks/data/claims/heldout3").glob("*.gold.json")),
         "fit": sorted((ROOT / "benchmarks/data/claims/fit").glob("*.gold.json")),
         "fit2": sorted((ROOT / "benchmarks/data/claims/fit2").glob("*.gold.json")),
+        "fit3": sorted((ROOT / "benchmarks/data/claims/fit3").glob("*.gold.json")),
+        "heldout4": sorted((ROOT / "benchmarks/data/claims/heldout4").glob("*.gold.json")),
         "examples": sorted((ROOT / "benchmarks/data/claims/examples").glob("*.gold.json")),
     }
     chosen = [s for s in args.sets.split(",") if s]

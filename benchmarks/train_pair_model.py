@@ -12,7 +12,11 @@ any test set):
   or a negation changed -> conflict;
 - the tune claim gold (``benchmarks/data/claims/tune``): claims two outlets state -> same, a
   claim one outlet alone states against the other outlets' closest claims -> other, the sides
-  of a contradiction -> conflict; double weight.
+  of a contradiction -> conflict; double weight (``--gold-weight``; ``--gold-sets tune,fit2,fit3``
+  adds the fit 2 and fit 3 gold, tried 2026-12-03 and not shipped: docs/benchmarks.md).
+
+``--figures masked`` trains on the texts with every figure written as "N", as the comparer
+reads pairs (tried 2026-12-03, not shipped); the default keeps the figures.
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/train_pair_model.py --out src/corroborate/align
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/train_pair_model.py --cv 5   # MSRP CV F1
@@ -59,6 +63,7 @@ class Example:
 # held-out or examples, which benchmarks/briefs_quality.py reports, nor fit, on which the
 # support model learns how far to trust this model's scores
 GOLD_SETS: tuple[str, ...] = ("tune",)
+TRAINABLE_GOLD = frozenset({"tune", "fit2", "fit3"})
 
 
 # -- data ------------------------------------------------------------------------------------
@@ -327,6 +332,21 @@ def gold_pairs(gold_paths: list[Path], rng: random.Random) -> list[Example]:
     return out
 
 
+def masked(data: list[Example]) -> list[Example]:
+    """The examples as the comparer's pair reading sees them, every figure written as "N"
+    (``corroborate.align.compare.mask_figures``); a conflict made by changing a figure then
+    reads the same on both sides and is dropped."""
+    from corroborate.align.compare import mask_figures
+
+    out = []
+    for e in data:
+        a, b = mask_figures(e.a), mask_figures(e.b)
+        if e.label == 2 and a == b:
+            continue
+        out.append(Example(a, b, e.label, e.source, e.weight, e.fold, e.para))
+    return out
+
+
 def gold_events(paths: list[Path]) -> set[str]:
     events = set()
     for p in paths:
@@ -511,7 +531,8 @@ def config(args: argparse.Namespace, trained_on: str) -> dict[str, Any]:
             "msrp_negatives": args.msrp_negatives,
             "lora_rank": args.rank, "lora_alpha": args.alpha, "max_length": args.max_length,
             "classes": ["other", "same", "conflict"], "trained_on": trained_on,
-            "epochs": args.epochs, "lr": args.lr, "seed": args.seed}
+            "epochs": args.epochs, "lr": args.lr, "seed": args.seed,
+            "figures": args.figures, "gold_weight": args.gold_weight}
 
 
 def main() -> int:
@@ -533,6 +554,12 @@ def main() -> int:
                         help="claim gold sets whose pairs train the model (default %(default)s)")
     parser.add_argument("--msrp-negatives", choices=("unknown", "other"), default="other",
                         help="what an MSRP non-paraphrase teaches the relation head")
+    parser.add_argument("--figures", choices=("masked", "kept"), default="kept",
+                        help="masked: train on texts with every figure written as N, as the "
+                             "comparer reads them (a pair that then reads alike and was a "
+                             "figure swap is dropped)")
+    parser.add_argument("--gold-weight", type=float, default=2.0,
+                        help="weight of the claim-gold pairs (default %(default)s)")
     args = parser.parse_args()
     if not (SHARED / "msrp").is_dir():
         print(f"{SHARED} not found: the shared corpus is needed", file=sys.stderr)
@@ -543,13 +570,19 @@ def main() -> int:
         torch.set_num_threads(args.threads)
     args.work.mkdir(parents=True, exist_ok=True)
     gold_sets = tuple(name for name in args.gold_sets.split(",") if name)
-    if not set(gold_sets) <= {"tune", "fit2"}:
-        parser.error("--gold-sets: only tune and fit2 train the pair model (dev, held-out and "
-                     "examples are reported; fit calibrates the support model)")
+    if not set(gold_sets) <= TRAINABLE_GOLD:
+        parser.error(f"--gold-sets: only {', '.join(sorted(TRAINABLE_GOLD))} train the pair "
+                     "model (dev, held-out and examples are reported; fit calibrates the "
+                     "support model)")
     data = build(args.folds if not args.cv else args.cv, args.seed,
                  args.work / f"pairs-{args.cv or args.folds}-{args.seed}-"
                              f"{args.msrp_negatives}-{'+'.join(gold_sets)}.jsonl",
                  args.msrp_negatives, gold_sets)
+    for e in data:
+        if e.source.startswith("gold-"):
+            e.weight = args.gold_weight
+    if args.figures == "masked":
+        data = masked(data)
     counts: dict[str, int] = defaultdict(int)
     for e in data:
         counts[f"{e.source}:{e.label}"] += 1

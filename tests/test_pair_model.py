@@ -165,3 +165,20 @@ def test_negation_flips_the_auxiliary() -> None:
     assert training.negate("The law was passed.") == "The law was not passed."
     assert training.negate("The law was not passed.") == "The law was passed."
     assert training.negate("Lawmakers voted.") is None
+
+
+def test_masked_training_pairs_read_as_the_comparer_reads_them() -> None:
+    Example = training.Example
+    data = [
+        Example("The Senate voted 97-1 on Wednesday.", "The final tally was 97-1.", 1,
+                "gold-agreed"),
+        # a conflict made by changing a figure reads alike once figures are masked: dropped
+        Example("Twelve devices and 3 packages were found.", "Twelve devices and 5 packages "
+                "were found.", 2, "synth-conflict", 1.0, -1, 0),
+        Example("Obama vetoed the bill.", "Bush vetoed the bill.", 2, "synth-conflict"),
+    ]
+    out = training.masked(data)
+    assert [(e.a, e.b, e.label) for e in out] == [
+        ("The Senate voted N-N on Wednesday.", "The final tally was N-N.", 1),
+        ("Obama vetoed the bill.", "Bush vetoed the bill.", 2)]
+    assert out[0].source == "gold-agreed" and data[0].a.startswith("The Senate voted 97")
