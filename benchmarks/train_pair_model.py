@@ -39,7 +39,7 @@ import time
 import zlib
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -343,7 +343,7 @@ def masked(data: list[Example]) -> list[Example]:
         a, b = mask_figures(e.a), mask_figures(e.b)
         if e.label == 2 and a == b:
             continue
-        out.append(Example(a, b, e.label, e.source, e.weight, e.fold, e.para))
+        out.append(replace(e, a=a, b=b))
     return out
 
 

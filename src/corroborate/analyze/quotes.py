@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -491,13 +491,18 @@ def _inverted_cue(text: str, span: QuoteSpan, full_names: dict[str, str]
     return (line_start + match.start("cue"), info, match.group("cue").lower(), None)
 
 
+def _first_token_in(tokens: Iterable[Any], span: QuoteSpan) -> Any | None:
+    """The first of ``tokens`` (in text order) that starts inside the quotation, if any."""
+    token = next((t for t in tokens if t.idx >= span.start), None)
+    return token if token is not None and token.idx < span.end else None
+
+
 def _reported_words(doc: Any, span: QuoteSpan, spans: Sequence[QuoteSpan]) -> bool:
     """A short quotation inside what a reporting verb reports is the speaker's words, not a
     scare quote: 'Bopp said he was "shocked and appalled"', 'Vega contended that there was a
     "rush to indict"'. Names and titles after "called", "dubbed" ... stay terms."""
-    token = next((t for t in doc if t.idx >= span.start), None)
-    if token is None or token.idx >= span.end or TERM_CUES.search(
-            doc.text[max(0, span.open - 40):span.open]):
+    token = _first_token_in(doc, span)
+    if token is None or TERM_CUES.search(doc.text[max(0, span.open - 40):span.open]):
         return False
     others = [s for s in spans if s is not span]
     while token.head.i != token.i:
@@ -726,8 +731,8 @@ def _characterising_cue(doc: Any, span: QuoteSpan, full_names: dict[str, str],
                         context: _Context) -> tuple[int, SourceInfo, str, Any] | None:
     """The speaker of a quotation that is the complement of a characterising verb: the
     verb's subject, or for a participle the subject of the clause it hangs from."""
-    token = next((t for t in doc if t.idx >= span.start), None)
-    if token is None or token.idx >= span.end:
+    token = _first_token_in(doc, span)
+    if token is None:
         return None
     while token.head.i != token.i:
         if token.dep_ in {"ccomp", "relcl", "advcl", "conj"} and \
@@ -768,8 +773,8 @@ def _participle_cue(text: str, span: QuoteSpan,
     # that voters back her", "writing Monday that the investigation “should be dropped”")
     for cue in cues:
         verb = cue[3]
-        first = next((t for t in verb.doc[verb.i + 1 :] if t.idx >= span.start), None)
-        if first is None or first.idx >= span.end:
+        first = _first_token_in(verb.doc[verb.i + 1 :], span)
+        if first is None:
             continue
         if len(text[verb.idx : span.open].split()) <= PARTICIPLE_REACH and any(
                 c.dep_ == "ccomp" and c.left_edge.i <= first.i <= c.right_edge.i
