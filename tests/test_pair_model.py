@@ -3,6 +3,7 @@ script's pure helpers (synthetic conflicts, MSRP detokenisation)."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import sys
@@ -182,3 +183,24 @@ def test_masked_training_pairs_read_as_the_comparer_reads_them() -> None:
         ("The Senate voted N-N on Wednesday.", "The final tally was N-N.", 1),
         ("Obama vetoed the bill.", "Bush vetoed the bill.", 2)]
     assert out[0].source == "gold-agreed" and data[0].a.startswith("The Senate voted 97")
+
+
+def test_snli_pairs_are_a_balanced_sample_with_the_relation_labels(tmp_path: Path) -> None:
+    rows = ([{"sentence1": f"A man rides a horse {k}.", "sentence2": "A man is outdoors.",
+              "gold_label": "entailment"} for k in range(5)]
+            + [{"sentence1": f"A dog runs {k}.", "sentence2": "A dog sleeps.",
+                "gold_label": "contradiction"} for k in range(5)]
+            + [{"sentence1": f"Kids play {k}.", "sentence2": "Kids play at school.",
+                "gold_label": "neutral"} for k in range(5)]
+            + [{"sentence1": "No agreement.", "sentence2": "None.", "gold_label": "-"}])
+    file = tmp_path / "snli.jsonl"
+    file.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    out = training.snli(file, random.Random(0), 6, 0.5)
+    assert len(out) == 6 and {e.source for e in out} == {"snli"}
+    assert {e.weight for e in out} == {0.5} and {e.para for e in out} == {-1}
+    by_label = {label: [e for e in out if e.label == label] for label in (0, 1, 2)}
+    assert [len(by_label[k]) for k in (0, 1, 2)] == [2, 2, 2]
+    assert all(e.a.startswith("Kids play") for e in by_label[0])  # neutral -> other
+    assert all(e.a.startswith("A man rides") for e in by_label[1])  # entailment -> same
+    assert all(e.a.startswith("A dog runs") for e in by_label[2])  # contradiction -> conflict
+    assert not any(e.a == "No agreement." for e in out)  # no gold label: left out
