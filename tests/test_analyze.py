@@ -268,6 +268,9 @@ def test_worker_processes_give_the_same_analysis(analyzer, examples: Path) -> No
          ["the lawsuit from the ACLU and the NAACP"]),
         # ... a document with no author named has none ("reads" is no cue then)
         ('"She has no choice but to take this course," the letter reads.', [None]),
+        # ... documents in the plural too, "from X" / "by X" and "X's"
+        ('Comments by Harry Reid on Tuesday said "we will not yield."', ["Harry Reid"]),
+        ('Harry Reid\'s statements said "we will not yield on this bill."', ["Harry Reid"]),
     ],
 )
 def test_speakers_of_pronoun_and_cue_less_quotes(analyzer, text: str,  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ from corroborate.analyze.sources import (
     SourceInfo,
     appositive_role,
     classify,
+    noun_in,
     phrase_tokens,
     text_of,
 )
@@ -642,7 +643,8 @@ def _document_author(verb: Any, subject: Any | None) -> Any | None:
     "by" on the document ("a statement from X reads") or, set off by commas between the
     document and the verb, on the verb ("the report, by X, concluded"). ``subject``: the
     verb's (:func:`_subject`)."""
-    if subject is None or subject.dep_ != "nsubj" or singular(subject.lower_) not in DOCUMENT_NOUNS:
+    if (subject is None or subject.dep_ != "nsubj"
+            or not noun_in(subject.lower_, DOCUMENT_NOUNS)):
         return None
     preps = [c for c in subject.children if c.dep_ == "prep" and c.lower_ in {"from", "by"}]
     preps += [c for c in verb.children if c.dep_ == "prep" and c.lower_ == "by"

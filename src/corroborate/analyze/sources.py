@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from corroborate.analyze.quantities import singular
 from corroborate.model import AttributionKind
 
 MEDIA = re.compile(
@@ -56,6 +57,12 @@ DOCUMENT_NOUNS = frozenset({
 # "X's statement", "X's office", "X's campaign": X speaks (unlike "X's attorney")
 SPEAK_AS_OWNER = DOCUMENT_NOUNS | {"office", "campaign", "team", "staff", "administration",
                                    "spokesman", "spokeswoman", "spokesperson"}
+
+
+def noun_in(word: str, nouns: frozenset[str]) -> bool:
+    """Whether a lower-cased noun, singular or plural, is one of ``nouns`` (which hold some
+    words in the plural only: "remarks", "comments"): "X's statements" as "X's statement"."""
+    return word in nouns or singular(word) in nouns
 PRONOUNS = {"he", "she", "they", "it", "we", "i", "him", "her", "them"}
 _DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "one", "two", "three",
                 "some", "several", "many", "other", "another"}
@@ -145,7 +152,7 @@ def classify(tokens: list[Any], *, full_names: dict[str, str], via_quote: bool =
                    and (t.text in full_names or t.lower_ in full_names)]
     head = _head(tokens)
     if persons and head is not None and head.pos_ == "NOUN" and head not in persons \
-            and head.lower_ not in SPEAK_AS_OWNER and all(
+            and not noun_in(head.lower_, SPEAK_AS_OWNER) and all(
             any(a.dep_ == "poss" and a.head.i == head.i for a in (t, *t.ancestors))
             for t in persons):
         # "Strzok's attorney said": the attorney speaks, not Strzok
