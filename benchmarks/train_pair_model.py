@@ -361,8 +361,9 @@ def gold_events(paths: list[Path]) -> set[str]:
 SNLI_LABELS = {"entailment": 1, "neutral": 0, "contradiction": 2}
 
 
-def snli(path: Path, rng: random.Random, count: int, weight: float) -> list[Example]:
-    """``count`` SNLI pairs (a balanced sample of the three labels) from an SNLI JSON Lines
+def snli(path: Path, rng: random.Random, count: int, weight: float,
+         labels: tuple[str, ...] = tuple(SNLI_LABELS)) -> list[Example]:
+    """``count`` SNLI pairs (a balanced sample of ``labels``) from an SNLI JSON Lines
     file (``sentence1``, ``sentence2``, ``gold_label``): an entailed hypothesis states part of
     what the premise says -> same (one side says more: what support asks, and what MSRP's
     paraphrase labels do not teach); neutral -> other; contradiction -> conflict. The file is
@@ -374,7 +375,7 @@ def snli(path: Path, rng: random.Random, count: int, weight: float) -> list[Exam
     for line in path.read_text(encoding="utf-8").splitlines():
         raw = json.loads(line)
         label = SNLI_LABELS.get(raw.get("gold_label", ""))
-        if label is None:
+        if label is None or raw["gold_label"] not in labels:
             continue
         by_label[label].append(Example(raw["sentence1"].strip(), raw["sentence2"].strip(),
                                        label, "snli", weight))
@@ -565,7 +566,8 @@ def config(args: argparse.Namespace, trained_on: str) -> dict[str, Any]:
             "epochs": args.epochs, "lr": args.lr, "seed": args.seed,
             "figures": args.figures, "gold_weight": args.gold_weight,
             "snli_pairs": args.snli_pairs if args.snli else 0,
-            "snli_weight": args.snli_weight if args.snli else 0.0}
+            "snli_weight": args.snli_weight if args.snli else 0.0,
+            "snli_labels": args.snli_labels if args.snli else ""}
 
 
 def main() -> int:
@@ -595,6 +597,8 @@ def main() -> int:
                         help="also train on SNLI pairs from this JSON Lines file (see snli())")
     parser.add_argument("--snli-pairs", type=int, default=12000,
                         help="how many SNLI pairs, balanced over the labels (default %(default)s)")
+    parser.add_argument("--snli-labels", default=",".join(SNLI_LABELS),
+                        help="which SNLI labels to sample (default %(default)s)")
     parser.add_argument("--snli-weight", type=float, default=0.5,
                         help="weight of an SNLI pair (default %(default)s)")
     parser.add_argument("--gold-weight", type=float, default=2.0,
@@ -625,7 +629,8 @@ def main() -> int:
         if e.source.startswith("gold-"):
             e.weight = args.gold_weight
     if args.snli:
-        data += snli(args.snli, random.Random(args.seed), args.snli_pairs, args.snli_weight)
+        data += snli(args.snli, random.Random(args.seed), args.snli_pairs, args.snli_weight,
+                     tuple(x for x in args.snli_labels.split(",") if x))
     if args.figures == "masked":
         data = masked(data)
     counts: dict[str, int] = defaultdict(int)

@@ -204,3 +204,6 @@ def test_snli_pairs_are_a_balanced_sample_with_the_relation_labels(tmp_path: Pat
     assert all(e.a.startswith("A man rides") for e in by_label[1])  # entailment -> same
     assert all(e.a.startswith("A dog runs") for e in by_label[2])  # contradiction -> conflict
     assert not any(e.a == "No agreement." for e in out)  # no gold label: left out
+    # a sample of some labels only: balanced over those
+    out = training.snli(file, random.Random(0), 4, 1.0, ("entailment", "contradiction"))
+    assert sorted(e.label for e in out) == [1, 1, 2, 2]
