@@ -18,8 +18,8 @@ any test set):
 ``--figures masked`` trains on the texts with every figure written as "N", as the comparer
 reads pairs (tried 2026-12-03, not shipped); the default keeps the figures.
 ``--snli FILE`` adds a balanced sample of SNLI pairs (entailment -> same, neutral -> other,
-contradiction -> conflict; ``--snli-pairs``, ``--snli-weight``; see :func:`snli` for where the
-file comes from): tried 2026-12-03, not shipped (docs/benchmarks.md).
+contradiction -> conflict; ``--snli-pairs``, ``--snli-weight``, ``--snli-labels``; see
+:func:`snli` for where the file comes from): tried 2026-12-03, not shipped (docs/benchmarks.md).
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/train_pair_model.py --out src/corroborate/align
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/train_pair_model.py --cv 5   # MSRP CV F1

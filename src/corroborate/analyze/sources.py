@@ -63,6 +63,8 @@ def noun_in(word: str, nouns: frozenset[str]) -> bool:
     """Whether a lower-cased noun, singular or plural, is one of ``nouns`` (which hold some
     words in the plural only: "remarks", "comments"): "X's statements" as "X's statement"."""
     return word in nouns or singular(word) in nouns
+
+
 PRONOUNS = {"he", "she", "they", "it", "we", "i", "him", "her", "them"}
 _DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "one", "two", "three",
                 "some", "several", "many", "other", "another"}
