@@ -374,9 +374,10 @@ def snli(path: Path, rng: random.Random, count: int, weight: float,
     by_label: dict[int, list[Example]] = defaultdict(list)
     for line in path.read_text(encoding="utf-8").splitlines():
         raw = json.loads(line)
-        label = SNLI_LABELS.get(raw.get("gold_label", ""))
-        if label is None or raw["gold_label"] not in labels:
+        name = raw.get("gold_label")
+        if name not in labels:  # "-": the annotators did not agree
             continue
+        label = SNLI_LABELS[name]
         by_label[label].append(Example(raw["sentence1"].strip(), raw["sentence2"].strip(),
                                        label, "snli", weight))
     out: list[Example] = []
@@ -604,6 +605,9 @@ def main() -> int:
     parser.add_argument("--gold-weight", type=float, default=2.0,
                         help="weight of the claim-gold pairs (default %(default)s)")
     args = parser.parse_args()
+    snli_labels = tuple(x for x in args.snli_labels.split(",") if x)
+    if not snli_labels or not set(snli_labels) <= set(SNLI_LABELS):
+        parser.error(f"--snli-labels: one or more of {', '.join(SNLI_LABELS)}")
     if not (SHARED / "msrp").is_dir():
         print(f"{SHARED} not found: the shared corpus is needed", file=sys.stderr)
         return 2
@@ -630,7 +634,7 @@ def main() -> int:
             e.weight = args.gold_weight
     if args.snli:
         data += snli(args.snli, random.Random(args.seed), args.snli_pairs, args.snli_weight,
-                     tuple(x for x in args.snli_labels.split(",") if x))
+                     snli_labels)
     if args.figures == "masked":
         data = masked(data)
     counts: dict[str, int] = defaultdict(int)
