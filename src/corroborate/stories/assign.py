@@ -54,6 +54,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+import corroborate.stories.kernels as kernels
 from corroborate.stories.features import (
     NAMESPACES,
     StoryFeatures,
@@ -96,6 +97,13 @@ EmbedTexts = Callable[[Sequence[str]], Sequence[np.ndarray]]
 CENTROID_TERMS = 2000
 #: sparse namespaces; a weighted entry's key is its term's column times this plus the namespace
 SPACES = len(NAMESPACES)
+#: story sums add up the members' weights in fixed point, ``round(weight * 2**50)`` (a weight
+#: is at most 1; 2**13 members of weight 1 still fit in int64): integer sums are exact, so a
+#: story's sums are the same whatever order its members came and went in, and a member that
+#: leaves is subtracted instead of the sums being added up again; read as floats they differ
+#: from float sums by about 1e-16 of a weight
+FIXED_SCALE = float(2 ** 50)
+FIXED_UNIT = 2.0 ** -50
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +132,10 @@ class _Member:
     day: float
     story: int
     lead: str | None = None  # what a lazy embedding reads
+    # its keys ascending and their weights in fixed point (what story sums add up)
+    sorted_keys: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    sorted_fixed: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    key_order: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def unit_terms(self) -> FlatTerms:
@@ -142,10 +154,14 @@ class _Story:
     # one dot product
     embedding_sum: np.ndarray | None = None
     unembedded: int = 0  # members without an embedding (lazy assigner): not in embedding_sum
-    # the members' weighted entries summed per key (keys ascending, sums), over the members
-    # listed in ``_summed`` (a prefix of ``members`` while it is valid: see ``_story_sums``)
-    _sums: tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]] | None = None
-    _summed: list[str] = field(default_factory=list)
+    # the members' weighted entries summed per key in fixed point (keys ascending, their
+    # sums, how many members hold each), over the members in ``_summed`` (seq -> member):
+    # :meth:`StoryAssigner._story_sums` brings them up to date with ``members``
+    _keys: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    _fixed: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    _holders: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    _summed: dict[int, _Member] = field(default_factory=dict)
+    _stale: bool = False  # members changed since the sums were brought up to date
     # cache, dropped whenever membership changes: the story as one clustering unit
     _node: tuple[np.ndarray, FlatTerms] | None = None
 
@@ -163,7 +179,9 @@ class _Story:
             self.embedding_sum = self.embedding_sum - member.embedding.astype(np.float64)
 
     def changed(self) -> None:
+        """Called whenever ``members`` changes: the cached unit goes, the sums are stale."""
         self._node = None
+        self._stale = True
 
     def embedding_bound(self) -> float:
         """An upper bound of the length of the members' mean embedding (of |cosine| between
@@ -232,6 +250,38 @@ class _Segments:
 
     def __len__(self) -> int:
         return sum(len(keys) for _, _, keys in self.segments)
+
+
+def _merge_member(keys: npt.NDArray[np.int64], fixed: npt.NDArray[np.int64],
+                  holders: npt.NDArray[np.int64], member: _Member, sign: int
+                  ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64],
+                             npt.NDArray[np.int64]]:
+    """Story sums (keys ascending, fixed-point sums, members holding each key) with one
+    member's entries added (``sign`` 1) or taken out (-1; a key no member holds any more
+    leaves)."""
+    if kernels.AVAILABLE:
+        merged: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]] = (
+            kernels.merge_sums(keys, fixed, holders, member.sorted_keys, member.sorted_fixed,
+                               sign))
+        return merged
+    new_keys, new_fixed = member.sorted_keys, member.sorted_fixed
+    at = np.searchsorted(keys, new_keys)
+    found = at < keys.size
+    found[found] = keys[at[found]] == new_keys[found]
+    fixed, holders = fixed.copy(), holders.copy()
+    fixed[at[found]] += sign * new_fixed[found]
+    holders[at[found]] += sign
+    if sign > 0:
+        fresh = ~found
+        keys = np.insert(keys, at[fresh], new_keys[fresh])
+        fixed = np.insert(fixed, at[fresh], new_fixed[fresh])
+        holders = np.insert(holders, at[fresh], 1)
+    else:
+        if not found.all():
+            raise ValueError(f"article {member.article_id} was not summed in its story")
+        kept = holders > 0
+        keys, fixed, holders = keys[kept], fixed[kept], holders[kept]
+    return keys, fixed, holders
 
 
 def _check_lazy(model: LinkModel, settings: AssignSettings) -> tuple[str, ...]:
@@ -341,9 +391,13 @@ class StoryAssigner:
         weighted = weigh_terms(features, stats, found)
         columns, distinct = stats.add_terms(terms, found)
         keys = columns[weighted.entries] * SPACES + weighted.namespace
+        order = np.argsort(keys)
         return _Member(features.article_id, features.embedding, distinct, weighted,
                        keys, seq, day, story,
-                       lead=features.lead if features.embedding is None else None)
+                       lead=features.lead if features.embedding is None else None,
+                       sorted_keys=keys[order], key_order=order,
+                       sorted_fixed=np.rint(weighted.weights[order] * FIXED_SCALE
+                                            ).astype(np.int64))
 
     # -- assignment ------------------------------------------------------------------------
     def assign(self, features: StoryFeatures, *, seq: int | None = None) -> list[StoryChange]:
@@ -503,39 +557,28 @@ class StoryAssigner:
         return SPACES * self.stats.capacity
 
     def _story_sums(self, story: _Story
-                    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """The weighted entries of all the story's members summed per key: keys ascending and
-        their sums, each sum added up in the members' order (arrival). Kept between calls: a
-        story that only gained later members since adds theirs to the kept sums, which gives
-        the same floating-point sums as adding up all members again (each key's sum is a
-        left-to-right sum over the members either way); any other change adds up again."""
-        members = story.members
-        covered = story._summed
-        if story._sums is not None and members[:len(covered)] == covered:
-            if len(covered) == len(members):
-                return story._sums
-            keys, sums = story._sums
-            for article_id in members[len(covered):]:
-                m = self.members[self.by_article[article_id]]
-                order = np.argsort(m.keys, kind="stable")
-                new_keys, new_weights = m.keys[order], m.weighted.weights[order]
-                at = np.searchsorted(keys, new_keys)
-                inside = at < keys.size
-                found = inside.copy()
-                found[inside] = keys[at[inside]] == new_keys[inside]
-                sums[at[found]] += new_weights[found]  # in place: replaced at the end
-                fresh = ~found
-                keys = np.insert(keys, at[fresh], new_keys[fresh])
-                sums = np.insert(sums, at[fresh], new_weights[fresh])
-        else:
-            entries = [self.members[self.by_article[a]] for a in members]
-            keys, inverse = np.unique(np.concatenate([m.keys for m in entries]),
-                                      return_inverse=True)
-            sums = np.bincount(inverse, weights=np.concatenate(
-                [m.weighted.weights for m in entries]), minlength=keys.size).astype(np.float64)
-        story._sums = (keys, sums)
-        story._summed = list(members)
-        return story._sums
+                    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The weighted entries of all the story's members summed per key in fixed point
+        (:data:`FIXED_SCALE`): keys ascending and their sums. Kept between calls and brought
+        up to date here: members that left are subtracted, members that came are added
+        (exact integers, so the same sums as adding up all members afresh, in any order)."""
+        if not story._stale:
+            return story._keys, story._fixed
+        story._stale = False
+        summed = story._summed
+        current = [self.by_article[a] for a in story.members]
+        if len(current) != len(summed) or any(q not in summed for q in current):
+            keys, fixed, holders = story._keys, story._fixed, story._holders
+            now = set(current)
+            for q in [q for q in summed if q not in now]:
+                m = summed.pop(q)
+                keys, fixed, holders = _merge_member(keys, fixed, holders, m, -1)
+            for q in current:
+                if q not in summed:
+                    m = summed[q] = self.members[q]
+                    keys, fixed, holders = _merge_member(keys, fixed, holders, m, 1)
+            story._keys, story._fixed, story._holders = keys, fixed, holders
+        return story._keys, story._fixed
 
     def _story_node(self, story: _Story) -> tuple[np.ndarray, FlatTerms]:
         """The story as one clustering unit: its mean embedding and mean sparse vectors (at
@@ -544,7 +587,8 @@ class StoryAssigner:
         if story._node is None:
             n = len(story.members)
             assert story.embedding_sum is not None
-            unique, sums = self._story_sums(story)
+            unique, fixed = self._story_sums(story)
+            sums = fixed * FIXED_UNIT
             namespace = unique % SPACES
             order = np.lexsort((self.stats.terms_of(unique // SPACES), -sums, namespace))
             unique, sums, namespace = unique[order], sums[order], namespace[order]
@@ -566,18 +610,10 @@ class StoryAssigner:
         out = np.zeros((len(stories), SPACES + 1), dtype=np.float64)
         if not stories:
             return out
-        # each story's sums are read where its keys meet the new article's; the products are
-        # added up in the order of the article's entries, which does not depend on how the
-        # window numbered its columns (a restored window numbers them otherwise)
-        keys, weights, namespace = new.keys, new.weighted.weights, new.weighted.namespace
-        for i, story in enumerate(stories):
-            story_keys, sums = self._story_sums(story)
-            if not story_keys.size:
-                continue
-            at = np.minimum(np.searchsorted(story_keys, keys), story_keys.size - 1)
-            hit = story_keys[at] == keys
-            out[i, 1:] = np.bincount(namespace[hit], weights=weights[hit] * sums[at[hit]],
-                                     minlength=SPACES)
+        if kernels.AVAILABLE:
+            self._sparse_mean_signals(new, stories, out)
+        else:
+            self._sparse_mean_signals_numpy(new, stories, out)
         if embedding:
             assert new.embedding is not None
             for i, story in enumerate(stories):
@@ -586,6 +622,38 @@ class StoryAssigner:
         sizes = np.array([len(story.members) for story in stories], dtype=np.float64)
         result: npt.NDArray[np.float64] = out / sizes[:, None]
         return result
+
+    def _sparse_mean_signals_numpy(self, new: _Member, stories: Sequence[_Story],
+                                   out: npt.NDArray[np.float64]) -> None:
+        """Sums of the sparse signals with each story into ``out[:, 1:]``: each story's sums
+        are read where its keys meet the new article's; the products are added up in the
+        order of the article's entries, which does not depend on how the window numbered its
+        columns (a restored window numbers them otherwise)."""
+        keys, weights, namespace = new.keys, new.weighted.weights, new.weighted.namespace
+        for i, story in enumerate(stories):
+            story_keys, fixed = self._story_sums(story)
+            if not story_keys.size:
+                continue
+            at = np.minimum(np.searchsorted(story_keys, keys), story_keys.size - 1)
+            hit = story_keys[at] == keys
+            sums = fixed[at[hit]] * FIXED_UNIT
+            out[i, 1:] = np.bincount(namespace[hit], weights=weights[hit] * sums,
+                                     minlength=SPACES)
+
+    def _sparse_mean_signals(self, new: _Member, stories: Sequence[_Story],
+                             out: npt.NDArray[np.float64]) -> None:
+        """The compiled path of :meth:`_sparse_mean_signals_numpy`: the same arithmetic in
+        the same order, so the same sums bit for bit."""
+        for i, story in enumerate(stories):
+            story_keys, fixed = self._story_sums(story)
+            kernels.sparse_mean_signals(new.sorted_keys, new.key_order, new.weighted.weights,
+                                        new.weighted.namespace, story_keys, fixed,
+                                        FIXED_UNIT, out[i])
+
+    def _ensure_slots(self) -> None:
+        """Scratch space longer than the largest key (any content)."""
+        if self._slots.size < self._keys_bound():
+            self._slots = np.empty(self._keys_bound(), dtype=np.int32)
 
     def _recluster(self, new: _Member, candidates: Sequence[_Story]) -> list[StoryChange]:
         model = self.model
@@ -620,8 +688,7 @@ class StoryAssigner:
             labels = [0]
         else:
             embeddings = np.stack([u[1] for u in units]).astype(np.float64)
-            if self._slots.size < self._keys_bound():
-                self._slots = np.empty(self._keys_bound(), dtype=np.int32)
+            self._ensure_slots()
             signals = signal_matrix(embeddings, [u[2] for u in units], self._slots)
             labels = group_average(signals, [len(u[0]) for u in units], self.model)
         groups: dict[int, list[int]] = {}

@@ -27,8 +27,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+import corroborate.stories.kernels as kernels
 from corroborate.ingest.base import PUBLISHED_YEARS
 from corroborate.model import Article
+from corroborate.stories.term_table import TermTable
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -237,7 +239,9 @@ class TermStatistics:
     def __init__(self, prior_documents: float = 500.0) -> None:
         self.prior_documents = prior_documents
         self.documents = 0
-        self._column: dict[int, int] = {}  # term id -> column
+        # term id -> column: a compiled table where numba is installed, else a dict
+        self._table = TermTable() if kernels.AVAILABLE else None
+        self._column: dict[int, int] = {}
         # per column: its document frequency and its term; the last slot stays 0 (the
         # frequency of a term with no column, read through index -1)
         self._counts = np.zeros(1024, dtype=np.int64)
@@ -254,10 +258,13 @@ class TermStatistics:
     def df(self) -> dict[int, int]:
         """Term id -> number of the window's articles holding it (a copy, for reading)."""
         counts = self._counts
-        return {t: int(counts[c]) for t, c in self._column.items() if counts[c] > 0}
+        items = self._column.items() if self._table is None else self._table.items()
+        return {t: int(counts[c]) for t, c in items if counts[c] > 0}
 
     def lookup(self, term_ids: Iterable[int]) -> npt.NDArray[np.int64]:
         """The column of each term, -1 for a term the window does not hold."""
+        if self._table is not None:
+            return self._table.lookup(np.fromiter(term_ids, dtype=np.int64))
         return np.fromiter(map(self._column.get, term_ids, itertools.repeat(-1)),
                            dtype=np.int64)
 
@@ -273,6 +280,12 @@ class TermStatistics:
 
     def columns(self, term_ids: Iterable[int]) -> npt.NDArray[np.int64]:
         """The columns of terms the window holds (each must be held)."""
+        if self._table is not None:
+            ids = np.fromiter(term_ids, dtype=np.int64)
+            columns = self._table.lookup(ids)
+            if (columns < 0).any():
+                raise KeyError(int(ids[np.argmax(columns < 0)]))
+            return columns
         return np.fromiter(map(self._column.__getitem__, term_ids), dtype=np.int64)
 
     def add_terms(self, term_ids: Sequence[int], columns: npt.NDArray[np.int64] | None = None
@@ -303,15 +316,17 @@ class TermStatistics:
             counts[:self._top] = self._counts[:self._top]
             terms[:self._top] = self._terms[:self._top]
             self._counts, self._terms = counts, terms
-        column, terms = self._column, self._terms
-        for t in term_ids:
-            if free:
-                c = free.pop()
-            else:
-                c = self._top
-                self._top += 1
-            column[t] = c
-            terms[c] = t
+        # columns handed out: the free ones last freed first, then new ones at the top
+        reused = min(len(free), len(term_ids))
+        given = [free.pop() for _ in range(reused)]
+        given.extend(range(self._top, self._top + len(term_ids) - reused))
+        self._top += len(term_ids) - reused
+        columns = np.array(given, dtype=np.int64)
+        self._terms[columns] = term_ids
+        if self._table is not None:
+            self._table.insert(np.array(term_ids, dtype=np.int64), columns)
+        else:
+            self._column.update(zip(term_ids, given, strict=True))
 
     def discard_columns(self, columns: npt.NDArray[np.int64]) -> None:
         """Forget one document holding the terms of these (distinct) columns."""
@@ -321,9 +336,12 @@ class TermStatistics:
         gone = columns[counts[columns] <= 0]  # distinct columns: each counted down once
         if gone.size:
             counts[gone] = 0
-            column = self._column
-            for t in self._terms[gone].tolist():
-                del column[t]
+            if self._table is not None:
+                self._table.remove(self._terms[gone])
+            else:
+                column = self._column
+                for t in self._terms[gone].tolist():
+                    del column[t]
             self._free.extend(gone.tolist())
 
     def add(self, features: StoryFeatures) -> None:
@@ -358,7 +376,7 @@ class WeightedTerms:
         return dict(zip(self.terms[mask].tolist(), self.weights[mask].tolist(), strict=True))
 
 
-_NS_LIMITS = np.array([MAX_TERMS[ns] for ns in NAMESPACES])
+_NS_LIMITS = np.array([MAX_TERMS[ns] for ns in NAMESPACES], dtype=np.int64)
 
 
 def term_list(features: StoryFeatures) -> list[int]:
@@ -387,6 +405,9 @@ def weigh_terms(features: StoryFeatures, stats: TermStatistics,
     idf = np.log((stats.documents + n0 + 1.0)
                  / (stats.frequencies(columns) + n0 * priors + 1.0))
     weights = (1.0 + np.log(counts)) * idf
+    if kernels.AVAILABLE:
+        entries, unit = kernels.select_terms(terms, namespace, weights, _NS_LIMITS)
+        return WeightedTerms(terms[entries], namespace[entries], unit, entries)
     entries = np.arange(total)
     keep = weights > 0
     if not keep.all():
