@@ -21,7 +21,8 @@ from corroborate.stories.stream import features_of
 from test_stories import event_articles  # tests/ is on sys.path under pytest
 
 pytestmark = pytest.mark.skipif(not kernels.AVAILABLE,
-                                reason=f"numba is not installed ({kernels.INSTALL_HINT})")
+                                reason="compiled loops off: numba is not installed "
+                                f"({kernels.INSTALL_HINT}) or CORROBORATE_COMPILED=0")
 
 
 def _features(rng: np.random.Generator, ties: bool) -> StoryFeatures:

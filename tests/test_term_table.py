@@ -13,7 +13,8 @@ from corroborate.stories.features import TermStatistics
 from corroborate.stories.term_table import TermTable
 
 pytestmark = pytest.mark.skipif(not kernels.AVAILABLE,
-                                reason=f"numba is not installed ({kernels.INSTALL_HINT})")
+                                reason="compiled loops off: numba is not installed "
+                                f"({kernels.INSTALL_HINT}) or CORROBORATE_COMPILED=0")
 
 _IDS = st.integers(0, 2**32 - 1)
 _OPS = st.lists(st.tuples(st.booleans(), st.lists(_IDS, max_size=40)), max_size=40)

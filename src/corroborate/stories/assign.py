@@ -137,11 +137,17 @@ class _Member:
     sorted_fixed: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     key_order: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
 
+    _unit_terms: FlatTerms | None = None
+
     @property
     def unit_terms(self) -> FlatTerms:
-        """Its entries as a clustering unit holds them: weights rounded to float32."""
-        w = self.weighted
-        return self.keys, w.weights.astype(np.float32).astype(np.float64), w.namespace
+        """Its entries as a clustering unit holds them: weights rounded to float32 (made
+        once: a member's keys and weights never change)."""
+        if self._unit_terms is None:
+            w = self.weighted
+            self._unit_terms = (self.keys, w.weights.astype(np.float32).astype(np.float64),
+                                w.namespace)
+        return self._unit_terms
 
 
 @dataclass(slots=True)

@@ -4,11 +4,17 @@ Assigning one article is a few dozen small array operations, each costing a few 
 interpreter and numpy overhead more than its arithmetic; these loops do the same arithmetic,
 in the same order (so the same floating-point results, bit for bit), without that overhead.
 numba is an extra (``pip install 'corroborate[fast]'``): without it :data:`AVAILABLE` is False
-and the callers keep their numpy paths, which give the same stories (tests run both).
+and the callers keep their numpy paths, which give the same stories (tests run both);
+``CORROBORATE_COMPILED=0`` in the environment chooses the numpy paths with numba installed.
+The first call of each loop on a machine compiles it (a few seconds in all); numba caches the
+result on disk (``__pycache__`` beside this file, or ``NUMBA_CACHE_DIR``).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -18,24 +24,26 @@ import numpy.typing as npt
 Int64s = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 
-numba: Any
-try:  # pragma: no cover - which branch runs depends on the installation
-    import numba
-except ImportError:  # pragma: no cover
-    numba = None
-
-#: numba is installed: the compiled paths run
-AVAILABLE = numba is not None
+#: numba is installed (and ``CORROBORATE_COMPILED=0`` is not set): the compiled paths run
+AVAILABLE = (importlib.util.find_spec("numba") is not None
+             and os.environ.get("CORROBORATE_COMPILED", "1") != "0")
 INSTALL_HINT = "pip install 'corroborate[fast]'"
 
 
 def jit(function: Callable[..., Any]) -> Callable[..., Any]:
-    """``numba.njit`` with an on-disk cache (compiled once per machine), or the function
-    itself where numba is missing (callers check :data:`AVAILABLE` first)."""
-    if numba is None:  # pragma: no cover
-        return function
-    compiled: Callable[..., Any] = numba.njit(cache=True, nogil=True)(function)
-    return compiled
+    """``numba.njit`` with an on-disk cache, applied on the first call (numba is imported
+    only then: commands that assign no story do not pay for it); the compiled function then
+    replaces the wrapper in its module. Callers check :data:`AVAILABLE` first."""
+
+    @functools.wraps(function)
+    def first_call(*args: Any) -> Any:
+        import numba
+
+        compiled = numba.njit(cache=True, nogil=True)(function)
+        function.__globals__[function.__name__] = compiled
+        return compiled(*args)
+
+    return first_call
 
 
 @jit

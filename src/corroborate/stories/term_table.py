@@ -23,12 +23,8 @@ Int64s = npt.NDArray[np.int64]
 
 EMPTY = -1  # a slot never used since the last resize
 GONE = -2  # a slot whose key was removed (probing goes on past it)
-
-
-@jit
-def _slot(key: int, mask: np.uint64) -> np.uint64:
-    # Fibonacci hashing: spread the id over the table (high bits of the product)
-    return ((np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32)) & mask
+# a key's first slot: the high bits of key * 2**64 / golden ratio (Fibonacci hashing)
+_FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
 
 
 @jit
@@ -36,7 +32,7 @@ def _lookup(keys: Int64s, values: Int64s, queries: Int64s, out: Int64s) -> None:
     mask = np.uint64(keys.size - 1)
     for i in range(queries.size):
         q = queries[i]
-        s = _slot(q, mask)
+        s = ((np.uint64(q) * _FIBONACCI) >> np.uint64(32)) & mask
         result = -1
         while True:
             k = keys[s]
@@ -55,7 +51,7 @@ def _insert(keys: Int64s, values: Int64s, new_keys: Int64s, new_values: Int64s) 
     mask = np.uint64(keys.size - 1)
     used = 0
     for i in range(new_keys.size):
-        s = _slot(new_keys[i], mask)
+        s = ((np.uint64(new_keys[i]) * _FIBONACCI) >> np.uint64(32)) & mask
         while keys[s] >= 0:
             s = (s + np.uint64(1)) & mask
         if keys[s] == EMPTY:
@@ -72,7 +68,7 @@ def _remove(keys: Int64s, queries: Int64s) -> int:
     removed = 0
     for i in range(queries.size):
         q = queries[i]
-        s = _slot(q, mask)
+        s = ((np.uint64(q) * _FIBONACCI) >> np.uint64(32)) & mask
         while True:
             k = keys[s]
             if k == q:
