@@ -42,6 +42,7 @@ from corroborate.stories.features import (
     features_to_json,
     term_bags,
     term_id,
+    term_list,
     weigh,
 )
 from corroborate.stories.linkage import (
@@ -761,3 +762,30 @@ def test_examples_in_date_order(example_features) -> None:  # type: ignore[no-un
     # story left the window (the fire and the rate decision came later), so it opens a story
     # of its own: only "no mixing" is asserted for the summit in this order.
     _no_story_mixes_two_folders(articles, membership)
+
+
+def test_term_arrays_follow_the_terms_in_namespace_order() -> None:
+    """StoryFeatures carries its terms as arrays (made with it; what assignment reads), in
+    term_list order, with 1e-5 for a term without a prior; the same id in two namespaces is
+    flagged; arrays survive pickling and are made again by dataclasses.replace."""
+    import dataclasses
+    import pickle
+
+    terms = {"words": {5: 2, 9: 1}, "names": {9: 3}, "numbers": {}, "bigrams": {7: 1}}
+    features = StoryFeatures("a", None, terms, {5: 0.1, 9: 0.2})
+    arrays = features.arrays
+    assert arrays.ids.tolist() == term_list(features) == [5, 9, 9, 7]
+    assert arrays.counts.tolist() == [2.0, 1.0, 3.0, 1.0]
+    assert arrays.priors.tolist() == [0.1, 0.2, 0.2, 1e-5]
+    assert arrays.namespace.tolist() == [NAMESPACES.index(ns) for ns in
+                                         ("words", "words", "names", "bigrams")]
+    assert arrays.repeated
+    assert not StoryFeatures("b", None, {"words": {1: 1}}, {}).arrays.repeated
+    again = pickle.loads(pickle.dumps(features))
+    assert again == features and again.arrays.ids.tolist() == [5, 9, 9, 7]
+    other = dataclasses.replace(features, terms={"words": {3: 1}})
+    assert other.arrays.ids.tolist() == [3]
+    stats = TermStatistics()
+    columns, distinct = stats.add_terms(arrays.ids, repeated=arrays.repeated)
+    assert columns.tolist()[1] == columns.tolist()[2] and sorted(distinct.tolist()) == [0, 1, 2]
+    assert stats.df == {5: 1, 9: 1, 7: 1}

@@ -60,7 +60,6 @@ from corroborate.stories.features import (
     StoryFeatures,
     TermStatistics,
     WeightedTerms,
-    term_list,
     weigh_terms,
 )
 from corroborate.stories.linkage import (
@@ -392,10 +391,10 @@ class StoryAssigner:
     def _admit(self, features: StoryFeatures, seq: int, day: float, story: int) -> _Member:
         """Weigh an arriving article with the window's frequencies, then count its terms."""
         stats = self.stats
-        terms = term_list(features)
-        found = stats.lookup(terms)
+        arrays = features.arrays
+        found = stats.lookup(arrays.ids)
         weighted = weigh_terms(features, stats, found)
-        columns, distinct = stats.add_terms(terms, found)
+        columns, distinct = stats.add_terms(arrays.ids, found, repeated=arrays.repeated)
         keys = columns[weighted.entries] * SPACES + weighted.namespace
         order = np.argsort(keys)
         return _Member(features.article_id, features.embedding, distinct, weighted,

@@ -19,7 +19,7 @@ import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -81,9 +81,44 @@ class StoryFeatures:
     #: :func:`text_digest` of the title and text the terms were made from (with ``recipe``):
     #: the database keeps no copy only when the article it stores has this very text
     source: int | None = None
+    #: the terms as arrays (:class:`TermArrays`), made with the features so that assignment
+    #: reads arrays (in ingest, features are made on a thread beside the assigner)
+    arrays: TermArrays = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "arrays", term_arrays(self.terms, self.priors))
 
     def term_ids(self) -> set[int]:
         return {t for bag in self.terms.values() for t in bag}
+
+
+@dataclass(frozen=True, slots=True)
+class TermArrays:
+    """An article's terms in flat arrays, namespace by namespace in NAMESPACES order (the
+    order of :func:`term_list`): ids, raw counts, priors (1e-5 where none is given) and the
+    namespace of each; ``repeated``: some id is listed in two namespaces (a hash collision)."""
+
+    ids: npt.NDArray[np.int64]
+    counts: npt.NDArray[np.float64]
+    priors: npt.NDArray[np.float64]
+    namespace: npt.NDArray[np.intp]
+    repeated: bool
+
+
+def term_arrays(terms: Mapping[str, Mapping[int, int]], priors: Mapping[int, float]
+                ) -> TermArrays:
+    bags = [terms.get(ns, {}) for ns in NAMESPACES]
+    lengths = [len(bag) for bag in bags]
+    total = sum(lengths)
+    ids = list(itertools.chain.from_iterable(bags))
+    return TermArrays(
+        np.fromiter(ids, dtype=np.int64, count=total),
+        np.fromiter(itertools.chain.from_iterable(bag.values() for bag in bags),
+                    dtype=np.float64, count=total),
+        np.fromiter(map(priors.get, ids, itertools.repeat(1e-5)), dtype=np.float64,
+                    count=total),
+        np.repeat(np.arange(len(NAMESPACES)), lengths),
+        len(set(ids)) != total)
 
 
 def _tokens(line: str) -> list[tuple[str, bool]]:
@@ -264,7 +299,11 @@ class TermStatistics:
     def lookup(self, term_ids: Iterable[int]) -> npt.NDArray[np.int64]:
         """The column of each term, -1 for a term the window does not hold."""
         if self._table is not None:
-            return self._table.lookup(np.fromiter(term_ids, dtype=np.int64))
+            if not isinstance(term_ids, np.ndarray):
+                term_ids = np.fromiter(term_ids, dtype=np.int64)
+            return self._table.lookup(term_ids.astype(np.int64, copy=False))
+        if isinstance(term_ids, np.ndarray):
+            term_ids = term_ids.tolist()
         return np.fromiter(map(self._column.get, term_ids, itertools.repeat(-1)),
                            dtype=np.int64)
 
@@ -288,20 +327,26 @@ class TermStatistics:
             return columns
         return np.fromiter(map(self._column.__getitem__, term_ids), dtype=np.int64)
 
-    def add_terms(self, term_ids: Sequence[int], columns: npt.NDArray[np.int64] | None = None
+    def add_terms(self, term_ids: Sequence[int] | npt.NDArray[np.int64],
+                  columns: npt.NDArray[np.int64] | None = None, *,
+                  repeated: bool | None = None
                   ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Count one more document holding these terms (a term listed twice counts once);
-        ``columns`` is their :meth:`lookup`, done already. Returns the terms' columns in the
+        ``columns`` is their :meth:`lookup`, done already; ``repeated``: whether some term is
+        listed twice, when the caller knows. Returns the terms' columns in the
         order of ``term_ids`` (every term now held), and the distinct ones (what
         :meth:`discard_columns` takes when the document leaves)."""
         columns = self.lookup(term_ids) if columns is None else columns.copy()
         missing = np.flatnonzero(columns < 0)
+        ids = np.asarray(term_ids, dtype=np.int64)
         if missing.size:
-            new = dict.fromkeys(term_ids[i] for i in missing.tolist())
-            self._allocate(list(new))
-            columns[missing] = self.columns(term_ids[i] for i in missing.tolist())
+            new = list(dict.fromkeys(ids[missing].tolist()))
+            self._allocate(new)
+            columns[missing] = self.columns(ids[missing])
         # the same id in two namespaces (a hash collision) is one term
-        distinct = columns if len(set(term_ids)) == len(term_ids) else np.unique(columns)
+        if repeated is None:
+            repeated = np.unique(ids).size != ids.size
+        distinct = np.unique(columns) if repeated else columns
         self._counts[distinct] += 1
         self.documents += 1
         return columns, distinct
@@ -389,18 +434,12 @@ def weigh_terms(features: StoryFeatures, stats: TermStatistics,
     """Unit-length TF-IDF vectors per namespace (sublinear tf), the heaviest terms kept
     (ties: the lower term id), with the window's frequencies before this article;
     ``columns``: ``stats.lookup(term_list(features))``, when the caller has it."""
-    bags = [features.terms.get(ns, {}) for ns in NAMESPACES]
-    lengths = [len(bag) for bag in bags]
-    total = sum(lengths)
-    ids = list(itertools.chain.from_iterable(bags))
+    arrays = features.arrays
+    terms, counts, priors, namespace = (arrays.ids, arrays.counts, arrays.priors,
+                                        arrays.namespace)
+    total = terms.size
     if columns is None:
-        columns = stats.lookup(ids)
-    terms = np.fromiter(ids, dtype=np.int64, count=total)
-    counts = np.fromiter(itertools.chain.from_iterable(bag.values() for bag in bags),
-                         dtype=np.float64, count=total)
-    priors = np.fromiter(map(features.priors.get, ids, itertools.repeat(1e-5)),
-                         dtype=np.float64, count=total)
-    namespace = np.repeat(np.arange(len(NAMESPACES)), lengths)
+        columns = stats.lookup(terms)
     n0 = stats.prior_documents
     idf = np.log((stats.documents + n0 + 1.0)
                  / (stats.frequencies(columns) + n0 * priors + 1.0))
