@@ -66,6 +66,7 @@ from corroborate.stories.linkage import (
     FlatTerms,
     LinkModel,
     group_average,
+    one_blas_thread,
     signal_matrix,
 )
 
@@ -694,8 +695,9 @@ class StoryAssigner:
         else:
             embeddings = np.stack([u[1] for u in units]).astype(np.float64)
             self._ensure_slots()
-            signals = signal_matrix(embeddings, [u[2] for u in units], self._slots)
-            labels = group_average(signals, [len(u[0]) for u in units], self.model)
+            with one_blas_thread():
+                signals = signal_matrix(embeddings, [u[2] for u in units], self._slots)
+                labels = group_average(signals, [len(u[0]) for u in units], self.model)
         groups: dict[int, list[int]] = {}
         for unit, label in enumerate(labels):
             groups.setdefault(label, []).append(unit)
