@@ -132,7 +132,8 @@ class _Member:
     day: float
     story: int
     lead: str | None = None  # what a lazy embedding reads
-    # its keys ascending and their weights in fixed point (what story sums add up)
+    # its keys ascending and their weights in fixed point (what story sums add up), and
+    # while it is the arriving article, the entry holding each of the sorted keys
     sorted_keys: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     sorted_fixed: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     key_order: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -194,6 +195,9 @@ class _Story:
         a unit vector and it): embedded members' sum, plus 1 for each one not embedded."""
         norm = 0.0 if self.embedding_sum is None else float(np.linalg.norm(self.embedding_sum))
         return min(1.0, (norm + self.unembedded) / len(self.members))
+
+
+_NO_ORDER = np.zeros(0, dtype=np.int64)
 
 
 def _embedding(member: _Member) -> np.ndarray:
@@ -372,6 +376,11 @@ class StoryAssigner:
         story = self.stories[member.story]
         story.members.remove(member.article_id)
         story.changed()
+        summed = story._summed.pop(member.seq, None)
+        if summed is not None and story.members:
+            # taken out of the sums now, so that the story does not keep it alive
+            story._keys, story._fixed, story._holders = _merge_member(
+                story._keys, story._fixed, story._holders, summed, -1)
         if story.members:
             story.remove_embedding(member)
             if member.day >= story.last_day:
@@ -425,11 +434,12 @@ class StoryAssigner:
         if self.embed is not None:
             changes = self._assign_lazy(member)
             self._postings_add(member)
-            return changes
-        assert features.embedding is not None
-        candidates = self._candidates(features.embedding)
-        changes = self._recluster(member, candidates)
-        self._index_add(seq, features.embedding)
+        else:
+            assert features.embedding is not None
+            candidates = self._candidates(features.embedding)
+            changes = self._recluster(member, candidates)
+            self._index_add(seq, features.embedding)
+        member.key_order = _NO_ORDER  # only the arriving article's mean signals read it
         return changes
 
     # -- lazy embedding --------------------------------------------------------------------
@@ -778,6 +788,7 @@ class StoryAssigner:
                 self.clock = max(self.clock, features.day)
             self._retire(day, seq, incoming=1)
             member = self._admit(features, seq, day, sid)
+            member.key_order = _NO_ORDER
             story = self.stories.get(sid)
             if story is None:
                 story = self.stories[sid] = _Story(sid)
