@@ -653,7 +653,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     results: list[dict[str, Any]] = []
     measured = provenance()
-    print(f"# stories_scale: {os.cpu_count()} CPUs, load average {load_avg()}, {measured}")
+    from corroborate.stories import kernels
+
+    compiled = "compiled loops (numba)" if kernels.AVAILABLE else "numpy paths (no numba)"
+    print(f"# stories_scale: {os.cpu_count()} CPUs, load average {load_avg()}, {measured}, "
+          f"{compiled}")
     if args.end_to_end:
         result = end_to_end(args.end_to_end, args.seed, args.analysis_sample, args.profile,
                             args.embedding, args.slice)
@@ -678,6 +682,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps({"schema": "corroborate.stories-scale/1",
                                          "cpus": os.cpu_count(), "code": measured,
+                                         "compiled_loops": kernels.AVAILABLE,
                                          "results": results},
                                         indent=2) + "\n", encoding="utf-8")
     return 0
