@@ -163,3 +163,29 @@ def test_assignment_on_basil_compiled_and_in_numpy_is_identical(shared_data: Pat
     features = features_of(articles, HashingEmbedder())
     _same_runs(features, monkeypatch)
     _same_runs(features, monkeypatch, AssignSettings(window_days=30.0))
+
+
+def test_a_numba_that_cannot_be_imported_leaves_the_numpy_paths(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """numba installed but broken (built for another numpy): one warning with the fix, and
+    assignment goes on with the numpy paths."""
+    import builtins
+    import sys
+
+    real_import = builtins.__import__
+
+    def refuse(name: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if name == "numba":
+            raise ImportError("Numba needs NumPy 2.3 or less")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(kernels, "_warm", False)
+    monkeypatch.setattr(kernels, "AVAILABLE", True)
+    monkeypatch.delitem(sys.modules, "numba", raising=False)
+    monkeypatch.setattr(builtins, "__import__", refuse)
+    with pytest.warns(RuntimeWarning, match="numba cannot be imported.*corroborate\\[fast\\]"):
+        assigner = StoryAssigner(default_link_model())
+    assert not kernels.AVAILABLE and assigner.stats._table is None
+    articles, _ = event_articles()
+    for f in features_of(articles, HashingEmbedder()):
+        assigner.assign(f)
+    assert len(assigner.stories) >= 3

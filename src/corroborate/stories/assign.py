@@ -317,6 +317,7 @@ class StoryAssigner:
                  embed: EmbedTexts | None = None) -> None:
         self.model = model
         self.settings = settings or AssignSettings()
+        kernels.warm_up()  # compiled before the first article, not in the middle of a stream
         # lazy embedding: features may come without an embedding; ``embed`` computes it when
         # a decision needs it (module docstring). Candidates come from ``_postings`` then.
         self.embed = embed
