@@ -89,3 +89,8 @@ def test_statistics_on_the_table_equal_statistics_on_a_dict(ops) -> None:  # typ
             trace.append(stats.lookup(range(301)).tolist())
         runs.append((trace, stats.df, stats.documents))
     assert runs[0] == runs[1]
+
+
+def test_a_negative_id_is_refused() -> None:
+    with pytest.raises(ValueError, match="0 or more"):
+        TermTable().insert(np.array([4, -2], dtype=np.int64), np.array([0, 1], dtype=np.int64))

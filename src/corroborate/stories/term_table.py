@@ -102,6 +102,8 @@ class TermTable:
 
     def insert(self, keys: Int64s, values: Int64s) -> None:
         """Add keys that are not in the table (distinct), with their values."""
+        if keys.size and int(keys.min()) < 0:
+            raise ValueError(f"term ids are 0 or more (32-bit hashes), not {int(keys.min())}")
         if (self._filled + keys.size) * 2 > self._keys.size:
             self._rehash(self._live + keys.size)
         self._filled += int(_insert(self._keys, self._values, keys, values))
