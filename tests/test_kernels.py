@@ -189,3 +189,21 @@ def test_a_numba_that_cannot_be_imported_leaves_the_numpy_paths(monkeypatch) -> 
     for f in features_of(articles, HashingEmbedder()):
         assigner.assign(f)
     assert len(assigner.stories) >= 3
+
+
+def test_story_sums_do_not_overflow_for_a_window_of_heavy_members(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """20,000 members of weight 1 on one key (a one-name namespace in a huge story): the
+    fixed-point sum is exact, compiled and in numpy; a window the sums could overflow in is
+    refused when the assigner is made."""
+    from corroborate.stories.assign import MAX_WINDOW
+
+    member = _member(1, [7], [1.0])
+    for compiled in (True, False):
+        monkeypatch.setattr(kernels, "AVAILABLE", compiled)
+        keys = fixed = holders = np.zeros(0, dtype=np.int64)
+        for _ in range(20_000):
+            keys, fixed, holders = _merge_member(keys, fixed, holders, member, 1)
+        assert fixed.tolist() == [20_000 * int(FIXED_SCALE)] and holders.tolist() == [20_000]
+    assert (MAX_WINDOW + 1) * FIXED_SCALE <= 2.0 ** 63
+    with pytest.raises(ValueError, match="max_active_articles must be between 1 and"):
+        StoryAssigner(default_link_model(), AssignSettings(max_active_articles=MAX_WINDOW + 1))

@@ -97,13 +97,15 @@ EmbedTexts = Callable[[Sequence[str]], Sequence[np.ndarray]]
 CENTROID_TERMS = 2000
 #: sparse namespaces; a weighted entry's key is its term's column times this plus the namespace
 SPACES = len(NAMESPACES)
-#: story sums add up the members' weights in fixed point, ``round(weight * 2**50)`` (a weight
-#: is at most 1; 2**13 members of weight 1 still fit in int64): integer sums are exact, so a
-#: story's sums are the same whatever order its members came and went in, and a member that
-#: leaves is subtracted instead of the sums being added up again; read as floats they differ
-#: from float sums by about 1e-16 of a weight
-FIXED_SCALE = float(2 ** 50)
-FIXED_UNIT = 2.0 ** -50
+#: story sums add up the members' weights in fixed point, ``round(weight * 2**44)``: integer
+#: sums are exact, so a story's sums are the same whatever order its members came and went
+#: in, and a member that leaves is subtracted instead of the sums being added up again; read
+#: as floats they differ from float sums by at most 3e-14 of a weight per member. A weight is
+#: at most 1, so a sum fits in int64 for up to 2**19 members: the window holds fewer
+#: (``max_active_articles`` is checked against :data:`MAX_WINDOW`)
+FIXED_SCALE = float(2 ** 44)
+FIXED_UNIT = 2.0 ** -44
+MAX_WINDOW = 2 ** 19 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +319,10 @@ class StoryAssigner:
                  embed: EmbedTexts | None = None) -> None:
         self.model = model
         self.settings = settings or AssignSettings()
+        if not 0 < self.settings.max_active_articles <= MAX_WINDOW:
+            raise ValueError(f"max_active_articles must be between 1 and {MAX_WINDOW:,} (a "
+                             "story's sums are fixed-point int64), not "
+                             f"{self.settings.max_active_articles:,}")
         kernels.warm_up()  # compiled before the first article, not in the middle of a stream
         # lazy embedding: features may come without an embedding; ``embed`` computes it when
         # a decision needs it (module docstring). Candidates come from ``_postings`` then.
