@@ -589,17 +589,14 @@ class StoryAssigner:
             return story._keys, story._fixed
         story._stale = False
         summed = story._summed
-        current = [self.by_article[a] for a in story.members]
-        if len(current) != len(summed) or any(q not in summed for q in current):
+        now = {self.by_article[a] for a in story.members}
+        if now != summed.keys():
             keys, fixed, holders = story._keys, story._fixed, story._holders
-            now = set(current)
             for q in [q for q in summed if q not in now]:
-                m = summed.pop(q)
-                keys, fixed, holders = _merge_member(keys, fixed, holders, m, -1)
-            for q in current:
-                if q not in summed:
-                    m = summed[q] = self.members[q]
-                    keys, fixed, holders = _merge_member(keys, fixed, holders, m, 1)
+                keys, fixed, holders = _merge_member(keys, fixed, holders, summed.pop(q), -1)
+            for q in now - summed.keys():
+                m = summed[q] = self.members[q]
+                keys, fixed, holders = _merge_member(keys, fixed, holders, m, 1)
             story._keys, story._fixed, story._holders = keys, fixed, holders
         return story._keys, story._fixed
 

@@ -30,7 +30,7 @@ import numpy.typing as npt
 import corroborate.stories.kernels as kernels
 from corroborate.ingest.base import PUBLISHED_YEARS
 from corroborate.model import Article
-from corroborate.stories.term_table import TermTable
+from corroborate.stories.term_table import DictTable, TermTable
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -275,8 +275,7 @@ class TermStatistics:
         self.prior_documents = prior_documents
         self.documents = 0
         # term id -> column: a compiled table where numba is installed, else a dict
-        self._table = TermTable() if kernels.AVAILABLE else None
-        self._column: dict[int, int] = {}
+        self._table: TermTable | DictTable = TermTable() if kernels.AVAILABLE else DictTable()
         # per column: its document frequency and its term; the last slot stays 0 (the
         # frequency of a term with no column, read through index -1)
         self._counts = np.zeros(1024, dtype=np.int64)
@@ -293,19 +292,13 @@ class TermStatistics:
     def df(self) -> dict[int, int]:
         """Term id -> number of the window's articles holding it (a copy, for reading)."""
         counts = self._counts
-        items = self._column.items() if self._table is None else self._table.items()
-        return {t: int(counts[c]) for t, c in items if counts[c] > 0}
+        return {t: int(counts[c]) for t, c in self._table.items() if counts[c] > 0}
 
     def lookup(self, term_ids: Iterable[int]) -> npt.NDArray[np.int64]:
         """The column of each term, -1 for a term the window does not hold."""
-        if self._table is not None:
-            if not isinstance(term_ids, np.ndarray):
-                term_ids = np.fromiter(term_ids, dtype=np.int64)
-            return self._table.lookup(term_ids.astype(np.int64, copy=False))
-        if isinstance(term_ids, np.ndarray):
-            term_ids = term_ids.tolist()
-        return np.fromiter(map(self._column.get, term_ids, itertools.repeat(-1)),
-                           dtype=np.int64)
+        ids = (term_ids.astype(np.int64, copy=False) if isinstance(term_ids, np.ndarray)
+               else np.fromiter(term_ids, dtype=np.int64))
+        return self._table.lookup(ids)
 
     def frequencies(self, columns: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """The document frequency of each column of :meth:`lookup` (0 for -1)."""
@@ -319,13 +312,11 @@ class TermStatistics:
 
     def columns(self, term_ids: Iterable[int]) -> npt.NDArray[np.int64]:
         """The columns of terms the window holds (each must be held)."""
-        if self._table is not None:
-            ids = np.fromiter(term_ids, dtype=np.int64)
-            columns = self._table.lookup(ids)
-            if (columns < 0).any():
-                raise KeyError(int(ids[np.argmax(columns < 0)]))
-            return columns
-        return np.fromiter(map(self._column.__getitem__, term_ids), dtype=np.int64)
+        ids = np.fromiter(term_ids, dtype=np.int64)
+        columns = self._table.lookup(ids)
+        if (columns < 0).any():
+            raise KeyError(int(ids[np.argmax(columns < 0)]))
+        return columns
 
     def add_terms(self, term_ids: Sequence[int] | npt.NDArray[np.int64],
                   columns: npt.NDArray[np.int64] | None = None, *,
@@ -368,10 +359,7 @@ class TermStatistics:
         self._top += len(term_ids) - reused
         columns = np.array(given, dtype=np.int64)
         self._terms[columns] = term_ids
-        if self._table is not None:
-            self._table.insert(np.array(term_ids, dtype=np.int64), columns)
-        else:
-            self._column.update(zip(term_ids, given, strict=True))
+        self._table.insert(np.array(term_ids, dtype=np.int64), columns)
 
     def discard_columns(self, columns: npt.NDArray[np.int64]) -> None:
         """Forget one document holding the terms of these (distinct) columns."""
@@ -381,12 +369,7 @@ class TermStatistics:
         gone = columns[counts[columns] <= 0]  # distinct columns: each counted down once
         if gone.size:
             counts[gone] = 0
-            if self._table is not None:
-                self._table.remove(self._terms[gone])
-            else:
-                column = self._column
-                for t in self._terms[gone].tolist():
-                    del column[t]
+            self._table.remove(self._terms[gone])
             self._free.extend(gone.tolist())
 
     def add(self, features: StoryFeatures) -> None:

@@ -6,8 +6,9 @@ in the same order (so the same floating-point results, bit for bit), without tha
 numba is an extra (``pip install 'corroborate[fast]'``): without it :data:`AVAILABLE` is False
 and the callers keep their numpy paths, which give the same stories (tests run both);
 ``CORROBORATE_COMPILED=0`` in the environment chooses the numpy paths with numba installed.
-The first call of each loop on a machine compiles it (a few seconds in all); numba caches the
-result on disk (``__pycache__`` beside this file, or ``NUMBA_CACHE_DIR``).
+:func:`warm_up` (called when a ``StoryAssigner`` is made) compiles every loop, or loads it
+from numba's on-disk cache (``__pycache__`` beside this file, or ``NUMBA_CACHE_DIR``); a loop
+used before any assigner exists compiles on its first call.
 """
 
 from __future__ import annotations

@@ -6,12 +6,14 @@ removes the terms that enter and leave the window (about 90 each). A Python ``di
 open-addressing table with the keys and values inline in two int64 arrays, probed linearly by
 compiled loops, does a whole article in a few µs. numba is an extra (``pip install
 'corroborate[fast]'``): without it (``kernels.AVAILABLE`` False) :class:`TermStatistics` keeps
-its ``dict``; both give the same columns (the caller hands out the columns; the table only
-stores them), so the stories do not depend on which one runs.
+the map in a :class:`DictTable`, a ``dict`` behind the same four methods; both give the same
+columns (the caller hands out the columns; a table only stores them), so the stories do not
+depend on which one runs.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import numpy as np
@@ -125,3 +127,28 @@ class TermTable:
         self._keys = np.full(size, EMPTY, dtype=np.int64)
         self._values = np.zeros(size, dtype=np.int64)
         self._filled = int(_insert(self._keys, self._values, keys, values))
+
+
+class DictTable:
+    """The same map in a Python ``dict`` (where numba is missing): :class:`TermTable`'s
+    methods with its arguments and results."""
+
+    def __init__(self) -> None:
+        self._map: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+    def lookup(self, queries: Int64s) -> Int64s:
+        return np.fromiter(map(self._map.get, queries.tolist(), itertools.repeat(-1)),
+                           dtype=np.int64, count=queries.size)
+
+    def insert(self, keys: Int64s, values: Int64s) -> None:
+        self._map.update(zip(keys.tolist(), values.tolist(), strict=True))
+
+    def remove(self, keys: Int64s) -> None:
+        for key in keys.tolist():
+            self._map.pop(key, None)
+
+    def items(self) -> Iterator[tuple[int, int]]:
+        return iter(self._map.items())
