@@ -154,3 +154,24 @@ def test_in_a_real_comparison_it_scores_a_shared_fact_above_unrelated_claims(
     assert deaths, "the outlets' death tolls are candidate pairs"
     assert max(scores[p] for p in deaths) >= comparer.threshold
     assert max(scores[p] for p in deaths) > float(np.median(list(scores.values())))
+
+
+def test_the_pair_signals_benchmark_scores_average_precision_as_scikit_learn_does() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from sklearn.metrics import average_precision_score
+
+    import pair_signals
+
+    # positives at ranks 1 and 3 of 4: (1/1 + 2/3) / 2
+    assert pair_signals.average_precision([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.1]) == \
+        pytest.approx((1 + 2 / 3) / 2)
+    assert pair_signals.average_precision([0, 0], [0.3, 0.2]) == 0.0
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        labels = rng.integers(0, 2, 50)
+        labels[0] = 1
+        scores = rng.permutation(50) / 50.0  # distinct scores: no ties to break
+        assert pair_signals.average_precision(labels.tolist(), scores.tolist()) == \
+            pytest.approx(average_precision_score(labels, scores))
