@@ -109,6 +109,40 @@ def test_taking_out_a_member_that_was_not_summed_is_refused() -> None:
         _merge_member(keys, fixed, holders, b, -1)
 
 
+def test_a_ctrl_c_reported_as_a_system_error_is_raised_as_an_interrupt() -> None:
+    """A Ctrl-C landing while numba hands back a result surfaces as SystemError caused by the
+    KeyboardInterrupt (an ingest then rejected an article and exited 1, not 130)."""
+    def landed_at_return() -> None:  # in a call back into Python, inside the loop's call
+        try:
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt as interrupt:
+                raise SystemError("_numba_unpickle returned a result with an exception "
+                                  "set") from interrupt
+        except SystemError as inner:
+            raise SystemError("CPUDispatcher(select_terms) returned a result with an "
+                              "exception set") from inner
+
+    def broken() -> None:
+        try:
+            raise ValueError("a cause")
+        except ValueError as cause:
+            raise SystemError("something else") from cause
+
+    with pytest.raises(KeyboardInterrupt):
+        kernels.interruptible(landed_at_return)()
+    with pytest.raises(SystemError, match="something else"):
+        kernels.interruptible(broken)()
+    assert kernels.interruptible(lambda x: x + 1)(1) == 2
+    kernels.warm_up()
+    for name in ("merge_sums", "sparse_mean_signals", "select_terms"):
+        compiled = getattr(kernels, name)
+        assert compiled.__wrapped__.__class__.__name__ == "CPUDispatcher", name
+    with pytest.raises(ValueError, match="not summed"):  # a loop's own error passes through
+        kernels.merge_sums(*(np.zeros(0, dtype=np.int64),) * 3, np.ones(1, dtype=np.int64),
+                           np.ones(1, dtype=np.int64), -1)
+
+
 # -- whole runs: the same change log, compiled or not ------------------------------------------
 
 def _log(features: list[StoryFeatures], settings_: AssignSettings | None = None
