@@ -527,6 +527,12 @@ def _wait_for_articles(db: Path, at_least: int, proc: object, timeout: float = 1
     raise AssertionError(f"fewer than {at_least} articles after {timeout} s")
 
 
+def _default_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _check_whole(db: Path) -> int:
     """Every stored article is stored whole: its story features and story, one arrival order."""
     import sqlite3
@@ -552,7 +558,11 @@ def test_an_ingest_stopped_midway_keeps_what_it_stored_and_goes_on(
 
     feed, db = _feed(tmp_path / "feed.jsonl", examples, 60), tmp_path / "stopped.db"
     args = _corroborate("ingest", str(feed), "--db", str(db), "--no-analyze", "--no-progress")
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # a job started in the background by a non-interactive shell (a CI runner's `make test &`)
+    # inherits SIGINT ignored, and Python then installs no Ctrl-C handler: the child gets the
+    # default disposition back, as an ingest run from a terminal has it
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
     _wait_for_articles(db, 5, proc)
     proc.send_signal(getattr(signal, signal_name))
     _out, err = proc.communicate(timeout=120)
