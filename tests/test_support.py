@@ -175,3 +175,63 @@ def test_the_pair_signals_benchmark_scores_average_precision_as_scikit_learn_doe
         scores = rng.permutation(50) / 50.0  # distinct scores: no ties to break
         assert pair_signals.average_precision(labels.tolist(), scores.tolist()) == \
             pytest.approx(average_precision_score(labels, scores))
+
+
+def test_claims_sharing_rare_words_are_candidates_whatever_their_cosine(
+        comparer, example_analyses, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Each claim's best matches in every other article by IDF-weighted Jaccard of its stems
+    are candidate pairs too (a paraphrase far apart in sentence vectors may share its rare
+    words); the matrix is the pair feature ``idf_jaccard``."""
+    import importlib
+
+    from corroborate.align.features import Idf
+
+    compare_module = importlib.import_module("corroborate.align.compare")
+    _, _, nodes = comparer.claim_nodes(example_analyses["factory-fire"])
+    signals = comparer.pair_signals(nodes)
+    everyone = np.arange(len(nodes))
+    lexical = compare_module._StemOverlap([n.statement.stems for n in nodes],
+                                          Idf([n.statement for n in nodes])
+                                          ).block(everyone, everyone)
+    column = FEATURES.index("idf_jaccard")
+    for pair, row in zip(signals.pairs, signals.rows, strict=True):
+        assert lexical[pair] == pytest.approx(row[column])
+    assert np.allclose(lexical, lexical.T) and np.all((lexical >= 0) & (lexical <= 1 + 1e-9))
+    pairs, articles = set(signals.pairs), signals.articles
+    k = compare_module.LEXICAL_CANDIDATES_PER_ARTICLE
+    assert k >= 1
+    for i in range(len(nodes)):
+        for other in set(articles) - {articles[i]}:
+            theirs = [j for j in range(len(nodes)) if articles[j] == other]
+            best = sorted(theirs, key=lambda j: -lexical[i, j])[:k]
+            cut = lexical[i, best[-1]]
+            # the k best (any of those tied at the k-th value) with a shared stem are in
+            for j in theirs:
+                if lexical[i, j] > cut + 1e-12 and lexical[i, j] > 0:
+                    assert (min(i, j), max(i, j)) in pairs
+    monkeypatch.setattr(compare_module, "LEXICAL_CANDIDATES_PER_ARTICLE", 0)
+    by_vectors = set(comparer.pair_signals(nodes).pairs)
+    added = pairs - by_vectors
+    assert by_vectors <= pairs and added, "words add candidates the vectors do not rank"
+    assert all(lexical[p] > 0 for p in added)
+
+
+def test_stem_overlap_is_idf_weighted_jaccard_block_by_block() -> None:
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from corroborate.align.compare import _StemOverlap
+    from corroborate.align.features import Idf
+
+    stems = [frozenset({"quake", "kill"}), frozenset({"quake", "sumatra", "kill"}),
+             frozenset(), frozenset({"rescu"})]
+    idf = Idf(cast(Any, [SimpleNamespace(stems=s) for s in stems]))
+    overlap = _StemOverlap(stems, idf)
+    found = overlap.block(np.arange(4), np.arange(4))
+    shared = idf["quake"] + idf["kill"]
+    assert found[0, 1] == pytest.approx(shared / (shared + idf["sumatra"]))
+    assert found[0, 0] == pytest.approx(1.0) and found[2, 2] == 0.0  # nothing held: 0
+    assert found[0, 3] == found[2, 0] == 0.0
+    assert np.array_equal(overlap.block(np.array([3, 0]), np.array([1])), found[[3, 0]][:, [1]])
+    nothing = _StemOverlap([frozenset(), frozenset()], idf)
+    assert nothing.block(np.arange(2), np.arange(2)).tolist() == [[0.0, 0.0], [0.0, 0.0]]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
 from corroborate.align.differences import (
     ClaimContext,
@@ -86,6 +87,9 @@ VERBATIM_MIN_WORDS = 12
 SPECIFIC_KINDS = frozenset({"count", "duration", "measure"})
 GENERIC_UNITS = frozenset({"time", "thing", "one", "other", "way", "part"})
 CANDIDATES_PER_ARTICLE = 2
+# ... and its best matches by IDF-weighted Jaccard of content stems (a paraphrase whose
+# sentence vectors are far apart may still share its rare words)
+LEXICAL_CANDIDATES_PER_ARTICLE = 2
 # The learned pair model re-reads, for each claim and each other article, the RESCORE_PER_ARTICLE
 # candidates the feature scorer ranks highest (when it gives them at least RESCORE_MIN); a pair
 # it reads scores P(same) + P(conflict): both mean the claims state one fact. Pairs it does not
@@ -149,6 +153,39 @@ class PairSignals:
             return score - (best[1] if len(best) > 1 else 0.0)  # above the next best
 
         return {(i, j): (margin(i, j, s), margin(j, i, s)) for (i, j), s in self.scores.items()}
+
+
+class _StemOverlap:
+    """IDF-weighted Jaccard of the stem sets of claims: the IDF of the stems two claims share
+    over the IDF of the stems either holds (the pair feature ``idf_jaccard``), computed a block
+    of claims against another at a time (a sparse product), so memory follows the largest
+    pair of articles, not the square of the story's claims."""
+
+    __slots__ = ("_held", "_total", "_weighted")
+
+    def __init__(self, stems: Sequence[frozenset[str]], idf: Idf) -> None:
+        column: dict[str, int] = {}
+        rows, cols = [], []
+        for i, found in enumerate(stems):
+            for stem in found:
+                rows.append(i)
+                cols.append(column.setdefault(stem, len(column)))
+        weight = np.zeros(len(column))
+        for stem, c in column.items():
+            weight[c] = idf[stem]
+        self._held = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)),
+                                       shape=(len(stems), len(column)))
+        self._weighted = self._held @ sparse.diags(weight)
+        self._total = np.asarray(self._held @ weight).ravel()
+
+    def block(self, rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp]
+              ) -> npt.NDArray[np.float64]:
+        """(len(rows), len(cols)): the overlap of each claim of ``rows`` with each of
+        ``cols`` (0 where neither holds a stem)."""
+        shared = np.asarray((self._weighted[rows] @ self._held[cols].T).todense())
+        union = self._total[rows][:, None] + self._total[cols][None, :] - shared
+        result: npt.NDArray[np.float64] = shared / np.maximum(union, 1e-9)
+        return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,6 +409,9 @@ class Comparer:
             by_article[aid].append(i)
         candidates: set[tuple[int, int]] = set()
         groups = [np.asarray(m) for m in by_article.values()]
+        idf = Idf([n.statement for n in nodes])
+        lexical = (_StemOverlap([n.statement.stems for n in nodes], idf)
+                   if LEXICAL_CANDIDATES_PER_ARTICLE else None)
         for a_idx in groups:
             for b_idx in groups:
                 if a_idx is b_idx:
@@ -383,6 +423,13 @@ class Comparer:
                 # each row's top k, then the close pairs: node indices, smaller first
                 left = np.concatenate([np.repeat(a_idx, k), a_idx[hit_rows]])
                 right = np.concatenate([b_idx[top.ravel()], b_idx[hit_cols]])
+                if lexical is not None:
+                    words = lexical.block(a_idx, b_idx)
+                    k = min(LEXICAL_CANDIDATES_PER_ARTICLE, words.shape[1])
+                    best = np.argpartition(-words, k - 1, axis=1)[:, :k]
+                    shares = np.take_along_axis(words, best, axis=1) > 0
+                    left = np.concatenate([left, np.repeat(a_idx, k)[shares.ravel()]])
+                    right = np.concatenate([right, b_idx[best.ravel()][shares.ravel()]])
                 candidates.update(zip(np.minimum(left, right).tolist(),
                                       np.maximum(left, right).tolist(), strict=True))
         # claims giving a figure for the same specific thing are compared too, so that a
@@ -397,7 +444,6 @@ class Comparer:
                     if articles[i] != articles[j]:
                         candidates.add((i, j))
         pairs = sorted(candidates)
-        idf = Idf([n.statement for n in nodes])
         # claims of one text share their Statement (see claim_nodes): a pair of statements
         # seen before has the same features
         computed: dict[tuple[int, int], list[float]] = {}
