@@ -790,3 +790,22 @@ def test_term_arrays_follow_the_terms_in_namespace_order() -> None:
     columns, distinct = stats.add_terms(arrays.ids, repeated=arrays.repeated)
     assert columns.tolist()[1] == columns.tolist()[2] and sorted(distinct.tolist()) == [0, 1, 2]
     assert stats.df == {5: 1, 9: 1, 7: 1}
+
+
+def test_the_index_lists_neighbours_of_every_segment_nearest_first() -> None:
+    """Hits of all segments in one order: nearest first, ties to the lower key (the exact
+    order the assigner's candidates are read in)."""
+    from corroborate.stories.assign import _Segments
+
+    index = _Segments(4, segment_size=3)
+    vectors = {1: [1, 0, 0, 0], 2: [0, 1, 0, 0], 3: [0.6, 0.8, 0, 0], 4: [1, 0, 0, 0],
+               5: [0, 0, 1, 0], 6: [0.8, 0.6, 0, 0], 7: [0, 0, 0, 1]}
+    for key, v in vectors.items():
+        index.add(key, np.array(v, dtype=np.float32))
+    assert len(index.segments) == 3
+    query = np.array([1, 0, 0, 0], dtype=np.float32)
+    hits = index.search(query, 10)
+    expected = sorted(vectors, key=lambda k: (-float(np.float32(vectors[k][0])), k))
+    assert hits == expected  # 1 and 4 tie (two segments): the lower key first
+    assert index.search(query, 1) == [1, 4, 7]  # the nearest of each segment (7: alone)
+    assert _Segments(4, 3).search(query, 5) == []

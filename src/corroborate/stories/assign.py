@@ -235,16 +235,19 @@ class _Segments:
                            np.array([key], dtype=np.int64))
         keys.append(key)
 
-    def search(self, vector: np.ndarray, k: int) -> list[tuple[float, int]]:
-        hits: list[tuple[float, int]] = []
+    def search(self, vector: np.ndarray, k: int) -> list[int]:
+        """Keys of up to ``k`` nearest articles from each segment, nearest first (ties: the
+        lower key)."""
         query = vector.reshape(1, -1).astype(np.float32)
-        for index, _, keys in self.segments:
-            if not keys:
-                continue
-            scores, ids = index.search(query, min(k, len(keys)))
-            hits.extend((float(s), int(i)) for s, i in zip(scores[0], ids[0], strict=True)
-                        if i >= 0)
-        hits.sort(key=lambda h: (-h[0], h[1]))
+        found = [index.search(query, min(k, len(keys)))
+                 for index, _, keys in self.segments if keys]
+        if not found:
+            return []
+        scores = np.concatenate([f[0][0] for f in found])
+        ids = np.concatenate([f[1][0] for f in found])
+        real = ids >= 0
+        scores, ids = scores[real], ids[real]
+        hits: list[int] = ids[np.lexsort((ids, -scores))].tolist()
         return hits
 
     def drop_expired(self, alive: Container[int]) -> None:
@@ -564,15 +567,16 @@ class StoryAssigner:
         if self._index is None:
             return []
         found: list[_Story] = []
-        for _, key in self._index.search(embedding, self.settings.neighbours):
-            member = self.members.get(key)
-            if member is None:
+        seen: set[int] = set()
+        members, most = self.members, self.settings.max_candidates
+        for key in self._index.search(embedding, self.settings.neighbours):
+            member = members.get(key)
+            if member is None or member.story in seen:
                 continue
-            story = self.stories[member.story]
-            if story not in found:
-                found.append(story)
-                if len(found) >= self.settings.max_candidates:
-                    break
+            seen.add(member.story)
+            found.append(self.stories[member.story])
+            if len(found) >= most:
+                break
         return found
 
     def _keys_bound(self) -> int:
