@@ -24,6 +24,9 @@ Gold sets (``corroborate.claims-gold/1``):
   not);
 - held-out 4: ``benchmarks/data/claims/heldout4/*.gold.json`` (4 more BASIL events written and
   drawn the same way the same day, never used for any choice: report only);
+- held-out 5: ``benchmarks/data/claims/heldout5/*.gold.json`` (6 more BASIL events written
+  2026-12-04 by three helpers from the articles alone, drawn at random (seed 20261204) from the
+  21 events no gold used; never used for any choice: report only);
 - examples: ``benchmarks/data/claims/examples/*.gold.json`` (the three bundled example stories,
   written from the articles alone; report only).
 
@@ -54,7 +57,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--misses", action="store_true", help="list what each brief gets wrong")
     parser.add_argument("--json", help="write the figures to this file")
-    parser.add_argument("--sets", default="dev,heldout,heldout2,heldout3,heldout4,examples,"
+    parser.add_argument("--sets", default="dev,heldout,heldout2,heldout3,heldout4,heldout5,"
+                                          "examples,"
                                           "tune,fit,fit2,fit3")
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--ablation", action="store_true",
@@ -88,6 +92,7 @@ def main() -> int:
         "fit2": sorted((ROOT / "benchmarks/data/claims/fit2").glob("*.gold.json")),
         "fit3": sorted((ROOT / "benchmarks/data/claims/fit3").glob("*.gold.json")),
         "heldout4": sorted((ROOT / "benchmarks/data/claims/heldout4").glob("*.gold.json")),
+        "heldout5": sorted((ROOT / "benchmarks/data/claims/heldout5").glob("*.gold.json")),
         "examples": sorted((ROOT / "benchmarks/data/claims/examples").glob("*.gold.json")),
     }
     chosen = [s for s in args.sets.split(",") if s]

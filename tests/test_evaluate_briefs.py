@@ -220,3 +220,29 @@ def test_example_gold_floors(monkeypatch: pytest.MonkeyPatch) -> None:
     metrics = json.loads(result.output)["total"]["metrics"]
     for name, floor in EXAMPLE_FLOORS.items():
         assert metrics[name] >= floor, (name, metrics[name])
+
+
+def test_every_basil_gold_file_points_into_its_articles(shared_data: Path) -> None:
+    """Each committed BASIL gold file loads, names articles of the shared corpus, and every
+    locator part and quote lies in its outlet's article (title or text), so that no set is
+    silently scored on items no claim could ever match."""
+    texts: dict[str, str] = {}
+    with (shared_data / "basil" / "articles.jsonl").open(encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            texts[str(record["id"])] = normalise(f"{record['title']}\n{record['text']}")
+    paths = sorted((ROOT / "benchmarks/data/claims").glob("*/*.gold.json"))
+    paths = [p for p in paths if p.parent.name != "examples"]
+    assert len(paths) >= 40
+    for path in paths:
+        gold = load_gold(path)
+        assert set(gold.articles.values()) <= set(texts), path
+        text = {outlet: texts[aid] for outlet, aid in gold.articles.items()}
+        located = ([(o, loc) for _, support in gold.agreed for o, loc in support.items()]
+                   + [(o, loc) for _, o, loc in gold.single]
+                   + [(o, loc) for _, values in gold.disputed for o, loc in values.items()])
+        for outlet, locator in located:
+            missing = [part for part in locator if normalise(part) not in text[outlet]]
+            assert not missing, (path.name, outlet, missing)
+        for outlet, _speaker, quoted in gold.quotes:
+            assert normalise(quoted) in text[outlet], (path.name, outlet, quoted)
