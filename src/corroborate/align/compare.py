@@ -160,8 +160,8 @@ class PairSignals:
 class _StemOverlap:
     """IDF-weighted Jaccard of the stem sets of claims: the IDF of the stems two claims share
     over the IDF of the stems either holds (the pair feature ``idf_jaccard``), computed a block
-    of claims against another at a time (a sparse product), so memory follows the largest
-    pair of articles, not the square of the story's claims."""
+    of claims against another at a time (a sparse product), so memory follows one article's
+    claims against the story's, not the square of the story's claims."""
 
     __slots__ = ("_held", "_total", "_weighted")
 
@@ -414,7 +414,10 @@ class Comparer:
         idf = Idf([n.statement for n in nodes])
         lexical = (_StemOverlap([n.statement.stems for n in nodes], idf)
                    if LEXICAL_CANDIDATES_PER_ARTICLE else None)
+        everyone = np.arange(len(nodes))
         for a_idx in groups:
+            # one sparse product per article: its claims against every claim (|a| x n)
+            overlap = lexical.block(a_idx, everyone) if lexical is not None else None
             for b_idx in groups:
                 if a_idx is b_idx:
                     continue
@@ -425,8 +428,8 @@ class Comparer:
                 # each row's top k, then the close pairs: node indices, smaller first
                 left = np.concatenate([np.repeat(a_idx, k), a_idx[hit_rows]])
                 right = np.concatenate([b_idx[top.ravel()], b_idx[hit_cols]])
-                if lexical is not None:
-                    words = lexical.block(a_idx, b_idx)
+                if overlap is not None:
+                    words = overlap[:, b_idx]
                     k = min(LEXICAL_CANDIDATES_PER_ARTICLE, words.shape[1])
                     best = np.argpartition(-words, k - 1, axis=1)[:, :k]
                     shares = np.take_along_axis(words, best, axis=1) > 0
