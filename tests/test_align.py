@@ -418,3 +418,71 @@ def test_two_outlets_quoting_one_statement_are_two_sources(analyzer, comparer) -
               if any("cut-off villages" in brief.claim_text(x) for x in f.claims)
               and len({x.article for x in f.claims}) == 2]
     assert copied and copied[0].independent_sources == 1
+
+
+def _restating_nodes(articles: list[str], texts: list[str]) -> list:  # type: ignore[type-arg]
+    from types import SimpleNamespace
+
+    return [SimpleNamespace(claim=Claim(a, k, 0, 10), text=t)
+            for k, (a, t) in enumerate(zip(articles, texts, strict=True))]
+
+
+def test_facts_restated_by_many_outlets_are_listed_once() -> None:
+    """With many outlets the supporters of claims that restate one headline overlap without
+    one holding the other: such groups are one fact. Groups that differ in which claim of one
+    article they hold are two facts one sentence packs, and stay two."""
+    from typing import Any, cast
+
+    from corroborate.align.compare import _merge_restated_groups
+
+    head = "Lohan checks into Betty Ford"
+    # claims 0-4 of five articles restate the headline; 5 is a second claim of article c
+    nodes = cast(Any, _restating_nodes(["a", "b", "c", "d", "e", "c"],
+                                       [head, head, head, head.upper(), head, "4-1 vote"]))
+    scores = {(i, j): 0.9 for i in range(5) for j in range(i + 1, 5)}
+    scores.update({(0, 5): 0.6, (1, 5): 0.6})
+    # each claim's best supporters overlap: {0,1,2,3} and {0,1,2,4} -> one fact
+    assert _merge_restated_groups([[0, 1, 2, 3], [0, 1, 2, 4], [5]], nodes, scores) == [
+        [0, 1, 2, 3, 4], [5]]
+    # {0,1,2} and {0,1,5} differ in the claim of article c: two facts
+    packed = [[0, 1, 2], [0, 1, 5]]
+    assert _merge_restated_groups(packed, nodes, scores) == packed
+    # other words at the centre: two facts, however much they share
+    other = cast(Any, _restating_nodes(["a", "b", "c", "d", "e", "c"],
+                                       [head, head, head, "Another claim", "Another claim",
+                                        "x"]))
+    split = [[0, 1, 2], [1, 3, 4]]
+    assert _merge_restated_groups(split, other, scores) == split
+    assert _merge_restated_groups([[3], [4]], nodes, scores) == [[3], [4]]
+
+
+def test_a_many_outlet_story_lists_a_restated_fact_once(shared_data, analyzer, comparer,  # type: ignore[no-untyped-def]
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """21 outlets on one rehab stay (ECB+ 1_ecbplus): merging restated groups leaves fewer
+    agreed facts shown by the same words than the star groups alone, and loses no claim."""
+    import importlib
+    import json
+
+    from corroborate.ingest import IngestOptions, Rejection, read_bytes
+
+    lines = [line for name in ("articles_dev.jsonl", "articles_train.jsonl")
+             for line in (shared_data / "ecbplus" / name).read_text(encoding="utf-8").splitlines()
+             if json.loads(line)["event"] == "1_ecbplus"]
+    assert len(lines) == 21
+    articles = [a for a in read_bytes("\n".join(lines).encode(), "lohan.jsonl", IngestOptions(),
+                                      kind="jsonl") if not isinstance(a, Rejection)]
+    analyses = list(analyzer.analyze_many(articles))
+
+    def repeated(brief: Brief) -> int:
+        shown = [" ".join(brief.claim_text(f.claims[f.representative]).lower().split())
+                 for f in brief.facts if f.status != "single"]
+        return len(shown) - len(set(shown))
+
+    merged = comparer.compare(analyses)
+    compare_module = importlib.import_module("corroborate.align.compare")
+    monkeypatch.setattr(compare_module, "_merge_restated_groups", lambda g, n, s: g)
+    stars = comparer.compare(analyses)
+    assert repeated(stars) >= 4 and repeated(merged) <= repeated(stars) // 2
+    claims = {c for f in merged.facts for c in f.claims}
+    assert claims == {c for f in stars.facts for c in f.claims}
+    _check_invariants(merged)

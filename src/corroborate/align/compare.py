@@ -248,6 +248,7 @@ class Comparer:
         by_id = {a.article.id: a for a in analyses}
         scores = self._pair_scores(nodes)
         groups, joins = self._groups(nodes, scores, by_id)
+        groups = _merge_restated_groups(groups, nodes, scores)
 
         facts = [self._fact(nodes, group, scores, by_id, joins) for group in groups]
         facts = self._merge_shared_disputes(nodes, groups, facts, scores, by_id, joins)
@@ -758,6 +759,46 @@ def _independent_sources(nodes: Sequence[_Node], members: Sequence[int],
 def _specific_units(context: ClaimContext) -> frozenset[str]:
     return frozenset(f"{q.kind}:{q.unit}" for q in context.quantities()
                      if q.kind in SPECIFIC_KINDS and q.unit not in GENERIC_UNITS)
+
+
+def _merge_restated_groups(groups: Sequence[list[int]], nodes: Sequence[_Node],
+                           scores: dict[tuple[int, int], float]) -> list[list[int]]:
+    """Groups that would be shown by the same words and share most of their claims are one
+    fact: with many outlets, the supporters of claims that restate one sentence (a headline
+    or a wire passage in many papers) overlap without one holding the other, and each would
+    otherwise be listed. A group joins the first larger one kept whose most central claim
+    reads the same (case and spacing aside), that holds at least half of its claims, and
+    that has no claim yet of any article whose claim it would add: two facts that differ in
+    which claim of one article they hold are two facts one sentence packs (a vote of 4-1,
+    and the one member who voted against), not one fact listed twice. The kept group's words
+    decide, so nothing chains from one wording to another."""
+    def words(group: Sequence[int]) -> str:
+        best = max(group, key=partial(_centrality, members=group, nodes=nodes, scores=scores))
+        return " ".join(nodes[best].text.lower().split())
+
+    def article(i: int) -> str:
+        return nodes[i].claim.article
+
+    kept: list[set[int]] = []
+    by_words: dict[str, list[int]] = defaultdict(list)
+    for group in sorted(groups, key=lambda g: (-len(g), g)):
+        members = set(group)
+        text = words(group) if len(group) > 1 else ""
+        home = None
+        for k in by_words.get(text, []) if text else []:
+            added = members - kept[k]
+            held = {article(i) for i in kept[k]}
+            if 2 * len(members & kept[k]) >= len(members) and \
+                    not any(article(i) in held for i in added):
+                home = k
+                break
+        if home is None:
+            if text:
+                by_words[text].append(len(kept))
+            kept.append(members)
+        else:
+            kept[home] |= members
+    return sorted((sorted(m) for m in kept), key=lambda m: m[0])
 
 
 def _distinct_representatives(facts: Sequence[Fact], nodes: Sequence[_Node],
