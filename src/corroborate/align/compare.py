@@ -431,10 +431,10 @@ class Comparer:
                 right = np.concatenate([b_idx[top.ravel()], b_idx[hit_cols]])
                 if overlap is not None:
                     words = overlap[:, b_idx]
-                    k = min(LEXICAL_CANDIDATES_PER_ARTICLE, words.shape[1])
-                    best = np.argpartition(-words, k - 1, axis=1)[:, :k]
+                    lexical_k = min(LEXICAL_CANDIDATES_PER_ARTICLE, words.shape[1])
+                    best = np.argpartition(-words, lexical_k - 1, axis=1)[:, :lexical_k]
                     shares = np.take_along_axis(words, best, axis=1) > 0
-                    left = np.concatenate([left, np.repeat(a_idx, k)[shares.ravel()]])
+                    left = np.concatenate([left, np.repeat(a_idx, lexical_k)[shares.ravel()]])
                     right = np.concatenate([right, b_idx[best.ravel()][shares.ravel()]])
                 candidates.update(zip(np.minimum(left, right).tolist(),
                                       np.maximum(left, right).tolist(), strict=True))
@@ -504,8 +504,7 @@ class Comparer:
         members = sorted(group, key=lambda i: (rank[nodes[i].claim.article], i))
         claims = tuple(nodes[i].claim for i in members)
 
-        representative = members.index(
-            max(members, key=lambda i: _centrality(i, members, nodes, scores)))
+        representative = members.index(_most_central(members, nodes, scores))
         outlets = len({by_id[c.article].article.source for c in claims})
         sources = _independent_sources(nodes, members, by_id)
         found: list[Difference] = []
@@ -773,19 +772,18 @@ def _merge_restated_groups(groups: Sequence[list[int]], nodes: Sequence[_Node],
     and the one member who voted against), not one fact listed twice. The kept group's words
     decide, so nothing chains from one wording to another."""
     def words(group: Sequence[int]) -> str:
-        best = max(group, key=partial(_centrality, members=group, nodes=nodes, scores=scores))
-        return " ".join(nodes[best].text.lower().split())
+        return " ".join(nodes[_most_central(group, nodes, scores)].text.lower().split())
 
     def article(i: int) -> str:
         return nodes[i].claim.article
 
     kept: list[set[int]] = []
-    by_words: dict[str, list[int]] = defaultdict(list)
+    by_words: dict[str, list[int]] = {}  # the kept groups (indices into kept) by their words
     for group in sorted(groups, key=lambda g: (-len(g), g)):
         members = set(group)
-        text = words(group) if len(group) > 1 else ""
+        text = words(group) if len(group) > 1 else ""  # a lone claim is never merged
         home = None
-        for k in by_words.get(text, []) if text else []:
+        for k in by_words.get(text, ()):
             added = members - kept[k]
             held = {article(i) for i in kept[k]}
             if 2 * len(members & kept[k]) >= len(members) and \
@@ -794,7 +792,7 @@ def _merge_restated_groups(groups: Sequence[list[int]], nodes: Sequence[_Node],
                 break
         if home is None:
             if text:
-                by_words[text].append(len(kept))
+                by_words.setdefault(text, []).append(len(kept))
             kept.append(members)
         else:
             kept[home] |= members
@@ -813,11 +811,19 @@ def _distinct_representatives(facts: Sequence[Fact], nodes: Sequence[_Node],
         members = [index[c] for c in fact.claims]
         own = [i for i, c in zip(members, fact.claims, strict=True) if count[c] == 1]
         if count[fact.claims[fact.representative]] > 1 and own:
-            best = max(own, key=partial(_centrality, members=members, nodes=nodes,
-                                        scores=scores))
+            best = _most_central(members, nodes, scores, among=own)
             fact = replace(fact, representative=members.index(best))
         result.append(fact)
     return result
+
+
+def _most_central(members: Sequence[int], nodes: Sequence[_Node],
+                  scores: dict[tuple[int, int], float],
+                  among: Sequence[int] | None = None) -> int:
+    """The claim of ``among`` (default: all ``members``) that best stands for the fact of
+    ``members`` (see :func:`_centrality`)."""
+    return max(members if among is None else among,
+               key=partial(_centrality, members=members, nodes=nodes, scores=scores))
 
 
 def _centrality(i: int, members: Sequence[int], nodes: Sequence[_Node],
